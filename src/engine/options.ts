@@ -1,0 +1,63 @@
+import type { IdempotencyWarning } from '../errors.js';
+import type { Selector } from './selector.js';
+import type { ResultSerializer } from './serializer.js';
+import type { IdempotencyStore } from './store.js';
+
+/** Where warnings go besides `onWarning`. Any logger with a `warn` method fits (console, pino, Powertools). */
+export interface WarningLogger {
+  warn(message: string, details?: Record<string, unknown>): void;
+}
+
+/** Options shared by the Middy middleware and `makeIdempotent`. */
+export interface IdempotencyOptions<TInput> {
+  /** Where records live, e.g. a {@link DynamoDBStore}. */
+  readonly store: IdempotencyStore;
+  /**
+   * Which part of the input identifies a request: a function, or a dotted path such as
+   * `'body.orderId'` (JSON strings met on the way are parsed). Defaults to the whole input, which
+   * is rarely what you want for Lambda events: they carry per-delivery ids and timestamps.
+   */
+  readonly key?: Selector<TInput>;
+  /**
+   * Which part of the input must match on a replay. When set, a duplicate key with a different
+   * payload fails with `PayloadMismatchError` instead of replaying another request's result.
+   */
+  readonly payload?: Selector<TInput>;
+  /** How long a completed result is replayed, in seconds. Default 3600 (1 hour). */
+  readonly ttlSeconds?: number;
+  /**
+   * Replaces the record scope (the Lambda function name, plus the wrapped function's name for
+   * `makeIdempotent`). Give two deployments the same prefix to let them share records.
+   */
+  readonly keyPrefix?: string;
+  /**
+   * When the key is missing: `true` (default) fails with `MissingIdempotencyKeyError`; `false`
+   * runs the handler without idempotency and reports a warning.
+   */
+  readonly requireKey?: boolean;
+  /**
+   * How long a claim lasts when no Lambda context tells the remaining time, in milliseconds.
+   * Default 900000: Lambda's longest timeout, so no live invocation can lose its claim.
+   */
+  readonly inProgressTimeoutMs?: number;
+  /**
+   * Keep completed results in this container's memory and replay them with no request.
+   * `true` keeps up to 256 records. Default off.
+   */
+  readonly localCache?: boolean | { readonly maxEntries: number };
+  /** Turns results into text and back. Default JSON. */
+  readonly serializer?: ResultSerializer;
+  /** Results larger than this many bytes are compressed before they are stored. Default 1024. */
+  readonly compressAboveBytes?: number;
+  /**
+   * Let a duplicate that finds the key in progress wait for the owner's result, polling with
+   * exponential backoff, instead of failing at once with `InProgressError`. Default off.
+   */
+  readonly waitForInProgress?: { readonly timeoutMs: number; readonly initialDelayMs?: number; readonly maxDelayMs?: number };
+  /** Receives every problem that is reported instead of thrown (see `IdempotencyWarning`). */
+  readonly onWarning?: (warning: IdempotencyWarning) => void;
+  /** Where reported problems are logged. Default `console`. */
+  readonly logger?: WarningLogger;
+  /** The current time in epoch milliseconds. Default `Date.now`. */
+  readonly clock?: () => number;
+}

@@ -1,0 +1,36 @@
+/** The two states of a record. A failed attempt leaves no record: its claim is deleted. */
+export type RecordStatus = 'INPROGRESS' | 'COMPLETED';
+
+/**
+ * A stored result, in the form the engine hands to a store. A store keeps each kind apart in its
+ * own way (DynamoDB: string, binary, NULL and map attribute types).
+ */
+export type StoredResult =
+  /** The serializer's text. */
+  | { readonly kind: 'text'; readonly text: string }
+  /** The serializer's text, compressed (see `result-codec.ts` for the framing). */
+  | { readonly kind: 'compressed'; readonly bytes: Uint8Array }
+  /** The handler returned `undefined`, which no JSON text can express. */
+  | { readonly kind: 'undefined' }
+  /** The handler's result could not be stored; duplicates get this error instead of a replay. */
+  | { readonly kind: 'error'; readonly name: string; readonly message: string };
+
+/** One record per idempotency key, as the engine sees it. */
+export interface IdempotencyRecord {
+  readonly id: string;
+  readonly status: RecordStatus;
+  /** Epoch seconds: the end of the idempotency window (the table's TTL attribute). */
+  readonly expiresAt: number;
+  /** Epoch milliseconds: when an INPROGRESS claim may be taken over. */
+  readonly inProgressUntil?: number;
+  /** Fencing token of the attempt that wrote the record. */
+  readonly lease?: string;
+  readonly fingerprint?: string;
+  readonly result?: StoredResult;
+}
+
+/** Whether the record no longer stands in the way of a new claim at `nowMs`. */
+export function isLapsed(record: IdempotencyRecord, nowMs: number): boolean {
+  if (record.expiresAt < Math.floor(nowMs / 1000)) return true;
+  return record.status === 'INPROGRESS' && record.inProgressUntil !== undefined && record.inProgressUntil < nowMs;
+}

@@ -1,0 +1,19 @@
+/**
+ * Turns a handler's result into text and back. The default is JSON; supply your own to round-trip
+ * `Date`, `Buffer`, `Map` or class instances. `undefined` never reaches a serializer: the engine
+ * stores it apart, so it replays as `undefined`.
+ */
+export interface ResultSerializer {
+  serialize(value: unknown): string;
+  deserialize(text: string): unknown;
+}
+
+export const jsonSerializer: ResultSerializer = {
+  serialize(value) {
+    const text = JSON.stringify(value);
+    // JSON.stringify answers undefined, not an error, for a function or a symbol.
+    if (text === undefined) throw new TypeError(`a ${typeof value} has no JSON form`);
+    return text;
+  },
+  deserialize: (text) => JSON.parse(text),
+};

@@ -1,0 +1,52 @@
+import type { IdempotencyRecord, StoredResult } from './record.js';
+
+/** A new INPROGRESS record, written only if no live record holds the key. */
+export interface ClaimRequest {
+  readonly id: string;
+  readonly lease: string;
+  /** Epoch seconds: TTL of the claim, so a crashed attempt's record is eventually removed. */
+  readonly expiresAt: number;
+  /** Epoch milliseconds: after this instant another attempt may take the claim over. */
+  readonly inProgressUntil: number;
+  readonly fingerprint?: string;
+  /** Epoch milliseconds, the instant the claim's condition is evaluated against. */
+  readonly now: number;
+}
+
+export type ClaimResult =
+  | { readonly claimed: true }
+  /** `existing` is undefined when the record vanished between the failed write and the read. */
+  | { readonly claimed: false; readonly existing: IdempotencyRecord | undefined };
+
+export interface CompleteRequest {
+  readonly id: string;
+  readonly lease: string;
+  readonly result: StoredResult;
+  /** Epoch seconds: the end of the idempotency window, counted from completion. */
+  readonly expiresAt: number;
+}
+
+export interface ReleaseRequest {
+  readonly id: string;
+  readonly lease: string;
+}
+
+/**
+ * The persistence port of the engine. Every write that touches an existing claim is fenced by the
+ * lease: a store must apply `complete` and `release` only while the record still carries it.
+ */
+export interface IdempotencyStore {
+  /** The largest stored result, in bytes, that still fits in one record. */
+  readonly maxResultBytes: number;
+  /**
+   * Writes an INPROGRESS record unless a live one exists. A live record is one that has not
+   * expired and is COMPLETED, or INPROGRESS within its in-progress expiry.
+   */
+  claim(request: ClaimRequest): Promise<ClaimResult>;
+  /** A strongly consistent read of one record. */
+  get(id: string): Promise<IdempotencyRecord | undefined>;
+  /** Marks the record COMPLETED with the result. Resolves false when the lease is no longer held. */
+  complete(request: CompleteRequest): Promise<boolean>;
+  /** Deletes the record. Resolves false when the lease is no longer held. */
+  release(request: ReleaseRequest): Promise<boolean>;
+}

@@ -1,0 +1,30 @@
+import { IdempotencyConfigError } from '../errors.js';
+import type { IdempotencyOptions } from './options.js';
+
+/** Fails at setup, not at the first invocation, with the option's name in the message. */
+export function validateOptions<TInput>(options: IdempotencyOptions<TInput>): void {
+  if (options === null || typeof options !== 'object') throw new IdempotencyConfigError('Idempotency options must be an object.');
+  const { store } = options;
+  if (store === null || typeof store !== 'object' || typeof store.claim !== 'function') {
+    throw new IdempotencyConfigError('Option "store" must be an idempotency store such as DynamoDBStore.');
+  }
+  positive('ttlSeconds', options.ttlSeconds, 1);
+  positive('inProgressTimeoutMs', options.inProgressTimeoutMs, 0);
+  positive('compressAboveBytes', options.compressAboveBytes, 0);
+  if (typeof options.localCache === 'object') positive('localCache.maxEntries', options.localCache.maxEntries, 1, true);
+  if (options.waitForInProgress !== undefined) {
+    positive('waitForInProgress.timeoutMs', options.waitForInProgress.timeoutMs, 0, true);
+    positive('waitForInProgress.initialDelayMs', options.waitForInProgress.initialDelayMs, 1);
+    positive('waitForInProgress.maxDelayMs', options.waitForInProgress.maxDelayMs, 1);
+  }
+  if (options.keyPrefix !== undefined && (typeof options.keyPrefix !== 'string' || options.keyPrefix === '')) {
+    throw new IdempotencyConfigError('Option "keyPrefix" must be a non-empty string.');
+  }
+}
+
+function positive(name: string, value: number | undefined, minimum: number, required = false): void {
+  if (value === undefined && !required) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < minimum) {
+    throw new IdempotencyConfigError(`Option "${name}" must be a finite number of at least ${minimum}, got ${String(value)}.`);
+  }
+}

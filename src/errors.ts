@@ -1,0 +1,114 @@
+/**
+ * Every error this library throws or reports extends {@link IdempotencyError}, so callers can tell
+ * them apart from their own handler's errors with one `instanceof` check.
+ */
+export class IdempotencyError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The options given to the middleware, wrapper or store are unusable. Thrown at setup time. */
+export class IdempotencyConfigError extends IdempotencyError {}
+
+/** The key selector found nothing usable (undefined, null, an empty string, array or object). */
+export class MissingIdempotencyKeyError extends IdempotencyError {}
+
+/** The selected key material cannot be hashed canonically (BigInt, a function, a cycle, NaN...). */
+export class InvalidIdempotencyKeyError extends IdempotencyError {}
+
+/** A record exists for this key, but it was written for a different payload. Nothing was written. */
+export class PayloadMismatchError extends IdempotencyError {
+  constructor(readonly recordId: string) {
+    super(
+      `The idempotency key of record "${recordId}" was already used with a different payload; the stored result is not replayed and nothing was written.`,
+    );
+  }
+}
+
+/** Another invocation holds the claim on this key and has not finished yet: retry later. */
+export class InProgressError extends IdempotencyError {
+  constructor(
+    readonly recordId: string,
+    /** Epoch milliseconds at which the holder's claim expires, when known. */
+    readonly inProgressUntil: number | undefined,
+  ) {
+    const until = inProgressUntil === undefined ? '' : ` (its claim expires at ${new Date(inProgressUntil).toISOString()})`;
+    super(`Another invocation is still processing idempotency record "${recordId}"${until}; retry later.`);
+  }
+
+  /** Milliseconds until the holder's claim expires, measured against `now` (never negative). */
+  retryAfterMs(now: number = Date.now()): number | undefined {
+    return this.inProgressUntil === undefined ? undefined : Math.max(0, this.inProgressUntil - now);
+  }
+}
+
+/**
+ * The handler ran, but its result cannot be stored. The record is completed with this error as a
+ * marker, so every duplicate receives the same error instead of running the handler a second time.
+ */
+export class UnstorableResultError extends IdempotencyError {}
+
+/** The result could not be serialized (a cycle, a BigInt, a function...). */
+export class ResultNotSerializableError extends UnstorableResultError {}
+
+/** The result is larger than the store can hold, even compressed. */
+export class ResultTooLargeError extends UnstorableResultError {}
+
+/** A request to the persistence layer failed for a reason other than a failed condition. */
+export class StoreError extends IdempotencyError {
+  constructor(
+    message: string,
+    readonly operation: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A record in the table does not have the shape this library writes (another tool, manual edits). */
+export class CorruptRecordError extends IdempotencyError {
+  constructor(
+    readonly recordId: string,
+    problem: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Idempotency record "${recordId}" is corrupt: ${problem}.`, options);
+  }
+}
+
+/**
+ * Reported (never thrown): this invocation's claim expired and another invocation took it over
+ * before this one finished. The newer owner's record was left untouched.
+ */
+export class LeaseLostError extends IdempotencyError {
+  constructor(
+    readonly recordId: string,
+    readonly operation: 'complete' | 'release',
+  ) {
+    super(
+      `Idempotency record "${recordId}" is no longer held by this invocation (its claim expired and was taken over, or the record was removed); the ${operation} was not applied and the newer record was left untouched.`,
+    );
+  }
+}
+
+/**
+ * Reported (never thrown): the handler succeeded but its result could not be written after
+ * retries. The claim stays in progress until its in-progress expiry, so no duplicate runs the
+ * handler while this invocation may still be seen as its owner.
+ */
+export class ResultNotPersistedError extends IdempotencyError {
+  constructor(
+    readonly recordId: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `The result for idempotency record "${recordId}" could not be stored; the claim stays in progress until its in-progress expiry.`,
+      options,
+    );
+  }
+}
+
+/** A problem reported through the `onWarning` hook instead of being thrown. */
+export type IdempotencyWarning = LeaseLostError | ResultNotPersistedError | MissingIdempotencyKeyError | StoreError;

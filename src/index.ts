@@ -1,0 +1,35 @@
+/**
+ * lambda-idempotency: run an AWS Lambda handler once per idempotency key and replay its stored
+ * result to every retry.
+ * @packageDocumentation
+ */
+export type { Attempt, Begin, IdempotencyEngine, InvocationRequest } from './engine/idempotency-engine.js';
+export { createIdempotencyEngine } from './engine/idempotency-engine.js';
+export type { IdempotencyOptions, WarningLogger } from './engine/options.js';
+export type { IdempotencyRecord, RecordStatus, StoredResult } from './engine/record.js';
+export type { Selector } from './engine/selector.js';
+export type { ResultSerializer } from './engine/serializer.js';
+export { jsonSerializer } from './engine/serializer.js';
+export type { ClaimRequest, ClaimResult, CompleteRequest, IdempotencyStore, ReleaseRequest } from './engine/store.js';
+export {
+  CorruptRecordError,
+  IdempotencyConfigError,
+  IdempotencyError,
+  type IdempotencyWarning,
+  InProgressError,
+  InvalidIdempotencyKeyError,
+  LeaseLostError,
+  MissingIdempotencyKeyError,
+  PayloadMismatchError,
+  ResultNotPersistedError,
+  ResultNotSerializableError,
+  ResultTooLargeError,
+  StoreError,
+  UnstorableResultError,
+} from './errors.js';
+export type { IdempotencyMiddleware, MiddyRequestLike } from './middleware/middy.js';
+export { idempotency } from './middleware/middy.js';
+export type { DynamoDBAttributeNames } from './stores/dynamodb-item.js';
+export { DynamoDBStore, type DynamoDBStoreOptions } from './stores/dynamodb-store.js';
+export type { ArgsSelector, MakeIdempotentOptions } from './wrapper/make-idempotent.js';
+export { makeIdempotent } from './wrapper/make-idempotent.js';

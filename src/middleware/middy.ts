@@ -1,0 +1,71 @@
+import type { Context } from 'aws-lambda';
+import { type Attempt, createIdempotencyEngine } from '../engine/idempotency-engine.js';
+import type { IdempotencyOptions } from '../engine/options.js';
+import { remainingTimeOf, scopeOf } from '../lambda/context.js';
+
+/**
+ * The request object Middy 6 and 7 pass to middlewares, reduced to what this middleware reads,
+ * so the library does not depend on one Middy major's type declarations.
+ */
+export interface MiddyRequestLike<TEvent, TResult> {
+  event: TEvent;
+  context: Context;
+  response: TResult | null | undefined;
+  error: unknown;
+  /** Middy ≥ 6 ends the before phase when this property exists, even holding `undefined`. */
+  earlyResponse?: TResult | null | undefined;
+}
+
+/** A Middy middleware object: pass it to `middy(handler).use(...)`. */
+export interface IdempotencyMiddleware<TEvent, TResult> {
+  before: (request: MiddyRequestLike<TEvent, TResult>) => Promise<TResult | undefined>;
+  after: (request: MiddyRequestLike<TEvent, TResult>) => Promise<void>;
+  onError: (request: MiddyRequestLike<TEvent, TResult>) => Promise<void>;
+}
+
+/**
+ * Middy middleware that runs the handler once per idempotency key and replays its stored result
+ * to every duplicate.
+ *
+ * Ordering: `.use()` it first. Its `before` then runs first (a duplicate skips all other work)
+ * and its `after` runs last, so the stored response is the final one other middlewares produced,
+ * which is what a replay, skipping them all, must return. An `onError` middleware registered
+ * after it (an error handler) still sees errors before the claim is released.
+ *
+ * @example
+ * export const handler = middy(createOrder).use(idempotency({ store, key: 'orderId' }));
+ */
+export function idempotency<TEvent = unknown, TResult = unknown>(
+  options: IdempotencyOptions<TEvent>,
+): IdempotencyMiddleware<TEvent, TResult> {
+  const engine = createIdempotencyEngine(options);
+  // Keyed by Middy's request object: one claim per invocation, and only the one this middleware made.
+  const attempts = new WeakMap<object, Attempt>();
+
+  return {
+    async before(request) {
+      const begun = await engine.begin({
+        input: request.event,
+        scope: scopeOf(request.context),
+        remainingTimeMs: remainingTimeOf(request.context),
+      });
+      if (begun.kind === 'claimed') attempts.set(request, begun.attempt);
+      if (begun.kind !== 'replay') return undefined;
+      const replayed = begun.value as TResult;
+      request.earlyResponse = replayed;
+      return replayed;
+    },
+    async after(request) {
+      const attempt = attempts.get(request);
+      if (attempt === undefined) return;
+      attempts.delete(request);
+      await attempt.complete(request.response);
+    },
+    async onError(request) {
+      const attempt = attempts.get(request);
+      if (attempt === undefined) return;
+      attempts.delete(request);
+      await attempt.fail();
+    },
+  };
+}

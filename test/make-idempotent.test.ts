@@ -1,0 +1,510 @@
+import { randomBytes } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  DynamoDBStore,
+  InProgressError,
+  LeaseLostError,
+  MissingIdempotencyKeyError,
+  makeIdempotent,
+  PayloadMismatchError,
+  ResultNotSerializableError,
+  ResultTooLargeError,
+} from '../src/index.js';
+import { testClient } from './support/dynamodb.js';
+import {
+  deferred,
+  lambdaContext,
+  manualClock,
+  type StoreFixture,
+  storeFixture,
+  uniqueKey,
+  warningSink,
+} from './support/fixtures.js';
+import { LoseResponseHandler } from './support/lose-response.js';
+
+interface Order {
+  orderId: string;
+  amount?: number;
+  [field: string]: unknown;
+}
+
+let fixture: StoreFixture;
+beforeAll(async () => {
+  fixture = await storeFixture();
+});
+afterAll(async () => {
+  await fixture.table.drop();
+});
+beforeEach(() => fixture.commands.reset());
+
+/** A named handler that counts its executions. */
+function countingHandler<R>(produce: (order: Order) => R | Promise<R>) {
+  const calls: Order[] = [];
+  async function createOrder(order: Order, _context?: Context): Promise<R> {
+    calls.push(order);
+    return produce(order);
+  }
+  return { createOrder, calls };
+}
+
+describe('replay', () => {
+  it('replays the stored result to a duplicate without running the handler', async () => {
+    const { createOrder, calls } = countingHandler((order) => ({ id: order.orderId, charged: 42, at: 'first' }));
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId' });
+    const orderId = uniqueKey();
+
+    const first = await idempotent({ orderId });
+    const second = await idempotent({ orderId });
+
+    expect(calls).toHaveLength(1);
+    expect(second).toEqual(first);
+    expect(second).not.toBe(first);
+  });
+
+  it('treats {b,a} and {a,b} as the same key', async () => {
+    const { createOrder, calls } = countingHandler(() => 'done');
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: (order) => order.customer });
+    const orderId = uniqueKey();
+
+    await idempotent({ orderId, customer: { a: orderId, b: { y: 2, x: 1 } } });
+    await idempotent({ orderId, customer: { b: { x: 1, y: 2 }, a: orderId } });
+    await idempotent({ orderId, customer: { a: orderId, b: { x: 1, y: 3 } } });
+
+    expect(calls).toHaveLength(2);
+  });
+
+  it('replays undefined and null results as such', async () => {
+    const returnsUndefined = countingHandler(() => undefined);
+    const returnsNull = countingHandler(() => null);
+    const first = makeIdempotent(returnsUndefined.createOrder, { store: fixture.store, key: 'orderId', keyPrefix: 'undefined' });
+    const second = makeIdempotent(returnsNull.createOrder, { store: fixture.store, key: 'orderId', keyPrefix: 'null' });
+    const orderId = uniqueKey();
+
+    expect(await first({ orderId })).toBeUndefined();
+    expect(await first({ orderId })).toBeUndefined();
+    expect(await second({ orderId })).toBeNull();
+    expect(await second({ orderId })).toBeNull();
+    expect(returnsUndefined.calls).toHaveLength(1);
+    expect(returnsNull.calls).toHaveLength(1);
+  });
+
+  it('round-trips values a custom serializer knows', async () => {
+    const { createOrder } = countingHandler(() => ({ createdAt: new Date('2026-11-29T12:00:00Z') }));
+    const serializer = {
+      serialize: (value: unknown) =>
+        JSON.stringify(value, (_key, field) =>
+          typeof field === 'string' && /^\d{4}-\d\d-\d\dT/.test(field) ? `date:${field}` : field,
+        ),
+      deserialize: (text: string) =>
+        JSON.parse(text, (_key, field) =>
+          typeof field === 'string' && field.startsWith('date:') ? new Date(field.slice(5)) : field,
+        ),
+    };
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId', serializer });
+    const orderId = uniqueKey();
+
+    await idempotent({ orderId });
+    const replayed = await idempotent({ orderId });
+
+    expect(replayed.createdAt).toBeInstanceOf(Date);
+    expect(replayed.createdAt.toISOString()).toBe('2026-11-29T12:00:00.000Z');
+  });
+
+  it('compresses a large result and replays it intact', async () => {
+    const lines = Array.from({ length: 3000 }, (_, index) => ({
+      line: index,
+      sku: `SKU-${index % 50}`,
+      description: 'blue widget, boxed',
+    }));
+    const { createOrder, calls } = countingHandler(() => ({ lines }));
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId' });
+    const orderId = uniqueKey();
+
+    await idempotent({ orderId });
+    const replayed = await idempotent({ orderId });
+
+    expect(calls).toHaveLength(1);
+    expect(replayed).toEqual({ lines });
+    const [record] = await scanRecords(orderId, idempotent);
+    const stored = (record?.result as { B?: Uint8Array } | undefined)?.B;
+    expect(stored).toBeInstanceOf(Uint8Array);
+    expect(stored?.byteLength).toBeLessThan(JSON.stringify({ lines }).length / 5);
+  });
+
+  it('keeps the key it computed before the handler ran, even if the handler mutates its input', async () => {
+    const { createOrder, calls } = countingHandler((order) => {
+      order.orderId = 'changed-by-handler';
+      return 'ok';
+    });
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId' });
+    const orderId = uniqueKey();
+
+    await idempotent({ orderId });
+    await idempotent({ orderId });
+
+    expect(calls).toHaveLength(1);
+  });
+});
+
+describe('concurrency', () => {
+  it('runs the handler exactly once for 50 concurrent invocations with one key', async () => {
+    const { createOrder, calls } = countingHandler(async (order) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return { receipt: order.orderId };
+    });
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId' });
+    const orderId = uniqueKey();
+
+    const outcomes = await Promise.allSettled(Array.from({ length: 50 }, () => idempotent({ orderId }, lambdaContext())));
+
+    expect(calls).toHaveLength(1);
+    const fulfilled = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+    const rejected = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(fulfilled.length).toBeGreaterThanOrEqual(1);
+    for (const outcome of fulfilled) expect(outcome.value).toEqual({ receipt: orderId });
+    for (const outcome of rejected) expect(outcome.reason).toBeInstanceOf(InProgressError);
+    expect(await idempotent({ orderId }, lambdaContext())).toEqual({ receipt: orderId });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('lets a duplicate wait for the owner and replay its result', async () => {
+    const release = deferred();
+    const { createOrder, calls } = countingHandler(async () => {
+      await release.promise;
+      return 'owner result';
+    });
+    const idempotent = makeIdempotent(createOrder, {
+      store: fixture.store,
+      key: 'orderId',
+      waitForInProgress: { timeoutMs: 5000, initialDelayMs: 20 },
+    });
+    const orderId = uniqueKey();
+
+    const owner = idempotent({ orderId });
+    await waitFor(() => calls.length === 1);
+    const duplicate = idempotent({ orderId });
+    setTimeout(() => release.resolve(), 150);
+
+    expect(await duplicate).toBe('owner result');
+    expect(await owner).toBe('owner result');
+    expect(calls).toHaveLength(1);
+  });
+});
+
+describe('failures and expiry', () => {
+  it('releases the claim when the handler throws, so the retry runs it again', async () => {
+    let attempt = 0;
+    const failure = new Error('card declined');
+    const { createOrder, calls } = countingHandler(() => {
+      attempt++;
+      if (attempt === 1) throw failure;
+      return 'charged';
+    });
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId' });
+    const orderId = uniqueKey();
+
+    await expect(idempotent({ orderId })).rejects.toBe(failure);
+    expect(await scanRecords(orderId, idempotent)).toHaveLength(0);
+    expect(await idempotent({ orderId })).toBe('charged');
+    expect(calls).toHaveLength(2);
+  });
+
+  it('runs again once the record has expired', async () => {
+    const clock = manualClock();
+    let executions = 0;
+    const { createOrder } = countingHandler(() => ++executions);
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId', ttlSeconds: 60, clock: clock.now });
+    const orderId = uniqueKey();
+
+    expect(await idempotent({ orderId })).toBe(1);
+    clock.advance(59_000);
+    expect(await idempotent({ orderId })).toBe(1);
+    clock.advance(2_000);
+    expect(await idempotent({ orderId })).toBe(2);
+  });
+
+  it('lets an expired in-progress claim be taken over, and the stale owner cannot overwrite the new record', async () => {
+    const clock = manualClock();
+    const sink = warningSink();
+    const staleOwnerMayFinish = deferred();
+    const { createOrder, calls } = countingHandler(async () => {
+      if (calls.length === 1) {
+        await staleOwnerMayFinish.promise;
+        return 'stale result';
+      }
+      return 'new owner result';
+    });
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId', clock: clock.now, ...sink });
+    const orderId = uniqueKey();
+
+    const staleOwner = idempotent({ orderId }, lambdaContext(1_000));
+    await waitFor(() => calls.length === 1);
+    await expect(idempotent({ orderId }, lambdaContext())).rejects.toBeInstanceOf(InProgressError);
+
+    clock.advance(1_001);
+    expect(await idempotent({ orderId }, lambdaContext())).toBe('new owner result');
+
+    staleOwnerMayFinish.resolve();
+    expect(await staleOwner).toBe('stale result');
+    expect(sink.warnings.map((warning) => warning.constructor)).toEqual([LeaseLostError]);
+    expect(await idempotent({ orderId }, lambdaContext())).toBe('new owner result');
+    expect(calls).toHaveLength(2);
+  });
+
+  it('does not let a stale owner that fails delete the new owner record', async () => {
+    const clock = manualClock();
+    const sink = warningSink();
+    const staleOwnerMayFail = deferred();
+    const { createOrder, calls } = countingHandler(async () => {
+      if (calls.length === 1) {
+        await staleOwnerMayFail.promise;
+        throw new Error('stale owner failed');
+      }
+      return 'new owner result';
+    });
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId', clock: clock.now, ...sink });
+    const orderId = uniqueKey();
+
+    const staleOwner = idempotent({ orderId }, lambdaContext(500));
+    await waitFor(() => calls.length === 1);
+    clock.advance(501);
+    expect(await idempotent({ orderId }, lambdaContext())).toBe('new owner result');
+
+    staleOwnerMayFail.resolve();
+    await expect(staleOwner).rejects.toThrow('stale owner failed');
+    expect(sink.warnings.map((warning) => warning.constructor)).toEqual([LeaseLostError]);
+    expect(await idempotent({ orderId }, lambdaContext())).toBe('new owner result');
+    expect(calls).toHaveLength(2);
+  });
+
+  it('takes a remaining time of 0 as a real value: the claim expires at once', async () => {
+    const clock = manualClock();
+    const hang = deferred<string>();
+    let executions = 0;
+    const { createOrder } = countingHandler(() => (++executions === 1 ? hang.promise : 'second'));
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId', clock: clock.now, ...warningSink() });
+    const orderId = uniqueKey();
+
+    const first = idempotent({ orderId }, lambdaContext(0));
+    await waitFor(() => executions === 1);
+    clock.advance(1);
+    expect(await idempotent({ orderId }, lambdaContext())).toBe('second');
+    hang.resolve('first');
+    expect(await first).toBe('first');
+  });
+});
+
+describe('lost responses', () => {
+  it('recognises a claim applied by DynamoDB whose response was lost as its own', async () => {
+    const lossy = new LoseResponseHandler('PutItem');
+    const store = new DynamoDBStore({ tableName: fixture.table.name, client: testClient({ requestHandler: lossy }) });
+    const { createOrder, calls } = countingHandler(() => 'charged once');
+    const idempotent = makeIdempotent(createOrder, { store, key: 'orderId' });
+    const orderId = uniqueKey();
+
+    expect(await idempotent({ orderId })).toBe('charged once');
+    expect(lossy.lost).toBe(1);
+    expect(calls).toHaveLength(1);
+    const [record] = await scanRecords(orderId, idempotent);
+    expect(record?.status).toEqual({ S: 'COMPLETED' });
+  });
+
+  it('completes when the response of the completing write was lost', async () => {
+    const lossy = new LoseResponseHandler('UpdateItem');
+    const sink = warningSink();
+    const store = new DynamoDBStore({ tableName: fixture.table.name, client: testClient({ requestHandler: lossy }) });
+    const { createOrder, calls } = countingHandler(() => 'stored');
+    const idempotent = makeIdempotent(createOrder, { store, key: 'orderId', ...sink });
+    const orderId = uniqueKey();
+
+    expect(await idempotent({ orderId })).toBe('stored');
+    expect(await idempotent({ orderId })).toBe('stored');
+    expect(lossy.lost).toBe(1);
+    expect(calls).toHaveLength(1);
+    expect(sink.warnings).toEqual([]);
+  });
+});
+
+describe('typed errors', () => {
+  it('refuses a reused key with another payload and writes nothing', async () => {
+    const { createOrder, calls } = countingHandler((order) => `charged ${order.amount}`);
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId', payload: 'amount' });
+    const orderId = uniqueKey();
+
+    await idempotent({ orderId, amount: 10 });
+    const [before] = await scanRecords(orderId, idempotent);
+    fixture.commands.reset();
+    const mismatch = await idempotent({ orderId, amount: 99 }).catch((error: unknown) => error);
+
+    expect(mismatch).toBeInstanceOf(PayloadMismatchError);
+    expect((mismatch as Error).message).toContain('different payload');
+    expect(fixture.commands.counts.get('UpdateItem') ?? 0).toBe(0);
+    expect(fixture.commands.counts.get('DeleteItem') ?? 0).toBe(0);
+    expect(await scanRecords(orderId, idempotent)).toEqual([before]);
+    expect(await idempotent({ orderId, amount: 10 })).toBe('charged 10');
+    expect(calls).toHaveLength(1);
+  });
+
+  it('fails with MissingIdempotencyKeyError when the key is missing, sending no request', async () => {
+    const { createOrder, calls } = countingHandler(() => 'ran');
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId' });
+
+    for (const orderId of [undefined, null, '']) {
+      const error = await idempotent({ orderId } as unknown as Order).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(MissingIdempotencyKeyError);
+      expect((error as Error).message).toMatch(/No idempotency key/);
+    }
+    expect(calls).toHaveLength(0);
+    expect(fixture.commands.total()).toBe(0);
+  });
+
+  it('runs without idempotency and warns when the key is missing and not required', async () => {
+    const sink = warningSink();
+    const { createOrder, calls } = countingHandler(() => 'ran');
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId', requireKey: false, ...sink });
+
+    await idempotent({} as Order);
+    await idempotent({} as Order);
+
+    expect(calls).toHaveLength(2);
+    expect(sink.warnings).toHaveLength(2);
+    expect(sink.warnings[0]).toBeInstanceOf(MissingIdempotencyKeyError);
+    expect(fixture.commands.total()).toBe(0);
+  });
+
+  it.each<[string, () => unknown]>([
+    ['a BigInt', () => ({ total: 10n })],
+    [
+      'a cycle',
+      () => {
+        const node: Record<string, unknown> = {};
+        node.self = node;
+        return node;
+      },
+    ],
+    ['a function', () => () => 'not data'],
+  ])(
+    'completes the record with an error marker for an unserializable result (%s); duplicates get the same error',
+    async (_name, produce) => {
+      const { createOrder, calls } = countingHandler(produce);
+      const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId' });
+      const orderId = uniqueKey();
+
+      const first = await idempotent({ orderId }).catch((error: unknown) => error);
+      const duplicate = await idempotent({ orderId }).catch((error: unknown) => error);
+
+      expect(first).toBeInstanceOf(ResultNotSerializableError);
+      expect(duplicate).toBeInstanceOf(ResultNotSerializableError);
+      expect((duplicate as Error).message).toBe((first as Error).message);
+      expect(calls).toHaveLength(1);
+      const [record] = await scanRecords(orderId, idempotent);
+      expect(record?.status).toEqual({ S: 'COMPLETED' });
+    },
+  );
+
+  it('completes the record with an error marker for a result too large even compressed', async () => {
+    const { createOrder, calls } = countingHandler(() => ({ blob: randomBytes(450 * 1024).toString('base64') }));
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId' });
+    const orderId = uniqueKey();
+
+    const first = await idempotent({ orderId }).catch((error: unknown) => error);
+    const duplicate = await idempotent({ orderId }).catch((error: unknown) => error);
+
+    expect(first).toBeInstanceOf(ResultTooLargeError);
+    expect((first as Error).message).toMatch(/bytes/);
+    expect(duplicate).toBeInstanceOf(ResultTooLargeError);
+    expect(calls).toHaveLength(1);
+  });
+});
+
+describe('requests per invocation', () => {
+  it('costs 2 requests for a first call, 1 for a duplicate (2 where the endpoint does not return the old item)', async () => {
+    const { createOrder } = countingHandler(() => 'ok');
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId' });
+    const orderId = uniqueKey();
+
+    await idempotent({ orderId });
+    expect(Object.fromEntries(fixture.commands.counts)).toEqual({ PutItem: 1, UpdateItem: 1 });
+
+    fixture.commands.reset();
+    await idempotent({ orderId });
+    const expected = fixture.returnsItemOnConditionFailure ? { PutItem: 1 } : { PutItem: 1, GetItem: 1 };
+    expect(Object.fromEntries(fixture.commands.counts)).toEqual(expected);
+  });
+
+  it('costs 0 requests for a local-cache hit, and goes back to the table once the record expires', async () => {
+    const clock = manualClock();
+    let executions = 0;
+    const { createOrder } = countingHandler(() => ++executions);
+    const idempotent = makeIdempotent(createOrder, {
+      store: fixture.store,
+      key: 'orderId',
+      localCache: true,
+      ttlSeconds: 10,
+      clock: clock.now,
+    });
+    const orderId = uniqueKey();
+
+    await idempotent({ orderId });
+    fixture.commands.reset();
+    expect(await idempotent({ orderId })).toBe(1);
+    expect(await idempotent({ orderId })).toBe(1);
+    expect(fixture.commands.total()).toBe(0);
+
+    clock.advance(11_000);
+    expect(await idempotent({ orderId })).toBe(2);
+    expect(fixture.commands.total()).toBe(2);
+  });
+
+  it('checks the payload on a local-cache hit too', async () => {
+    const { createOrder } = countingHandler(() => 'ok');
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId', payload: 'amount', localCache: true });
+    const orderId = uniqueKey();
+
+    await idempotent({ orderId, amount: 1 });
+    await expect(idempotent({ orderId, amount: 2 })).rejects.toBeInstanceOf(PayloadMismatchError);
+  });
+});
+
+describe('scope', () => {
+  it('keeps two wrapped functions with the same key apart, and shares records under one keyPrefix', async () => {
+    const a = countingHandler(() => 'a');
+    const b = countingHandler(() => 'b');
+    async function chargeCard(order: Order) {
+      return a.createOrder(order);
+    }
+    async function sendReceipt(order: Order) {
+      return b.createOrder(order);
+    }
+    const charge = makeIdempotent(chargeCard, { store: fixture.store, key: 'orderId' });
+    const receipt = makeIdempotent(sendReceipt, { store: fixture.store, key: 'orderId' });
+    const shared = makeIdempotent(sendReceipt, { store: fixture.store, key: 'orderId', keyPrefix: 'shared' });
+    const sharedToo = makeIdempotent(chargeCard, { store: fixture.store, key: 'orderId', keyPrefix: 'shared' });
+    const orderId = uniqueKey();
+
+    expect(await charge({ orderId })).toBe('a');
+    expect(await receipt({ orderId })).toBe('b');
+    expect(await shared({ orderId })).toBe('b');
+    expect(await sharedToo({ orderId })).toBe('b');
+    expect(a.calls).toHaveLength(1);
+    expect(b.calls).toHaveLength(2);
+  });
+});
+
+/** Polls until a condition holds (a concurrent invocation has reached its handler). */
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let tries = 0; !condition(); tries++) {
+    if (tries > 500) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The raw records whose key material is `orderId`, found by scanning the test table. */
+async function scanRecords(orderId: string, _for: unknown): Promise<Record<string, unknown>[]> {
+  const { ScanCommand } = await import('@aws-sdk/client-dynamodb');
+  const { hashMaterial } = await import('../src/engine/hash.js');
+  const suffix = `#${hashMaterial(orderId)}`;
+  const output = await fixture.client.send(new ScanCommand({ TableName: fixture.table.name, ConsistentRead: true }));
+  return (output.Items ?? []).filter((item) => item.id?.S?.endsWith(suffix));
+}

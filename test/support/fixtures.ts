@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { DynamoDBStore, type IdempotencyWarning } from '../../src/index.js';
+import { countCommands, createTable, type TestTable, testClient } from './dynamodb.js';
+
+/** A Lambda context whose remaining time the test controls. */
+export function lambdaContext(remainingMs: number | (() => number) = 30_000, functionName = 'orders-fn'): Context {
+  const remaining = typeof remainingMs === 'function' ? remainingMs : () => remainingMs;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '128',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: '2026/11/29/[$LATEST]0123456789abcdef',
+    getRemainingTimeInMillis: remaining,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** A clock the test moves by hand. */
+export function manualClock(start = Date.now()): { now: () => number; advance(ms: number): void } {
+  let current = start;
+  return {
+    now: () => current,
+    advance(ms) {
+      current += ms;
+    },
+  };
+}
+
+/** A promise the test resolves or rejects from outside. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Collects warnings and keeps the test output quiet. */
+export function warningSink(): {
+  warnings: IdempotencyWarning[];
+  onWarning(warning: IdempotencyWarning): void;
+  logger: { warn(): void };
+} {
+  const warnings: IdempotencyWarning[] = [];
+  return { warnings, onWarning: (warning) => void warnings.push(warning), logger: { warn: () => undefined } };
+}
+
+export interface StoreFixture {
+  readonly client: ReturnType<typeof testClient>;
+  readonly table: TestTable;
+  readonly store: DynamoDBStore;
+  readonly commands: ReturnType<typeof countCommands>;
+  /** Whether the endpoint returns the old item with a failed condition (DynamoDB does, dynalite does not). */
+  readonly returnsItemOnConditionFailure: boolean;
+  /** The raw item of a record, as DynamoDB holds it. */
+  rawItem(id: string): Promise<Record<string, unknown> | undefined>;
+}
+
+export async function storeFixture(): Promise<StoreFixture> {
+  const client = testClient();
+  const table = await createTable(client);
+  const commands = countCommands(client);
+  const store = new DynamoDBStore({ tableName: table.name, client });
+  return {
+    client,
+    table,
+    store,
+    commands,
+    returnsItemOnConditionFailure: await probeReturnValues(client, table.name),
+    async rawItem(id) {
+      const output = await client.send(
+        new GetItemCommand({ TableName: table.name, Key: { id: { S: id } }, ConsistentRead: true }),
+      );
+      return output.Item;
+    },
+  };
+}
+
+async function probeReturnValues(client: ReturnType<typeof testClient>, tableName: string): Promise<boolean> {
+  const Item = { id: { S: `probe-${randomUUID()}` } };
+  await client.send(new PutItemCommand({ TableName: tableName, Item }));
+  try {
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item,
+        ConditionExpression: 'attribute_not_exists(id)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    throw new Error('the probe write should have failed its condition');
+  } catch (error) {
+    return (error as { Item?: unknown }).Item !== undefined;
+  }
+}
+
+export function uniqueKey(): string {
+  return `key-${randomUUID()}`;
+}

@@ -1,0 +1,24 @@
+import type { TestProject } from 'vitest/node';
+import { startDynalite } from './dynalite-server.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The DynamoDB endpoint every test talks to. */
+    dynamodbEndpoint: string;
+  }
+}
+
+/**
+ * Starts the embedded DynamoDB (dynalite) on a free loopback port for the whole run, unless
+ * AWS_ENDPOINT_URL_DYNAMODB points the suite at DynamoDB Local or AWS.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const external = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  if (external) {
+    project.provide('dynamodbEndpoint', external);
+    return async () => {};
+  }
+  const server = await startDynalite();
+  project.provide('dynamodbEndpoint', server.endpoint);
+  return server.stop;
+}
