@@ -3,23 +3,29 @@
  * them apart from their own handler's errors with one `instanceof` check.
  */
 export class IdempotencyError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+  // Spelled out in every class: minifiers rename classes, and `name` is part of the contract.
+  override name = 'IdempotencyError';
 }
 
 /** The options given to the middleware, wrapper or store are unusable. Thrown at setup time. */
-export class IdempotencyConfigError extends IdempotencyError {}
+export class IdempotencyConfigError extends IdempotencyError {
+  override name = 'IdempotencyConfigError';
+}
 
 /** The key selector found nothing usable (undefined, null, an empty string, array or object). */
-export class MissingIdempotencyKeyError extends IdempotencyError {}
+export class MissingIdempotencyKeyError extends IdempotencyError {
+  override name = 'MissingIdempotencyKeyError';
+}
 
 /** The selected key material cannot be hashed canonically (BigInt, a function, a cycle, NaN...). */
-export class InvalidIdempotencyKeyError extends IdempotencyError {}
+export class InvalidIdempotencyKeyError extends IdempotencyError {
+  override name = 'InvalidIdempotencyKeyError';
+}
 
 /** A record exists for this key, but it was written for a different payload. Nothing was written. */
 export class PayloadMismatchError extends IdempotencyError {
+  override name = 'PayloadMismatchError';
+
   constructor(readonly recordId: string) {
     super(
       `The idempotency key of record "${recordId}" was already used with a different payload; the stored result is not replayed and nothing was written.`,
@@ -29,6 +35,8 @@ export class PayloadMismatchError extends IdempotencyError {
 
 /** Another invocation holds the claim on this key and has not finished yet: retry later. */
 export class InProgressError extends IdempotencyError {
+  override name = 'InProgressError';
+
   constructor(
     readonly recordId: string,
     /** Epoch milliseconds at which the holder's claim expires, when known. */
@@ -48,16 +56,24 @@ export class InProgressError extends IdempotencyError {
  * The handler ran, but its result cannot be stored. The record is completed with this error as a
  * marker, so every duplicate receives the same error instead of running the handler a second time.
  */
-export class UnstorableResultError extends IdempotencyError {}
+export class UnstorableResultError extends IdempotencyError {
+  override name = 'UnstorableResultError';
+}
 
 /** The result could not be serialized (a cycle, a BigInt, a function...). */
-export class ResultNotSerializableError extends UnstorableResultError {}
+export class ResultNotSerializableError extends UnstorableResultError {
+  override name = 'ResultNotSerializableError';
+}
 
 /** The result is larger than the store can hold, even compressed. */
-export class ResultTooLargeError extends UnstorableResultError {}
+export class ResultTooLargeError extends UnstorableResultError {
+  override name = 'ResultTooLargeError';
+}
 
 /** A request to the persistence layer failed for a reason other than a failed condition. */
 export class StoreError extends IdempotencyError {
+  override name = 'StoreError';
+
   constructor(
     message: string,
     readonly operation: string,
@@ -69,6 +85,8 @@ export class StoreError extends IdempotencyError {
 
 /** A record in the table does not have the shape this library writes (another tool, manual edits). */
 export class CorruptRecordError extends IdempotencyError {
+  override name = 'CorruptRecordError';
+
   constructor(
     readonly recordId: string,
     problem: string,
@@ -83,6 +101,8 @@ export class CorruptRecordError extends IdempotencyError {
  * before this one finished. The newer owner's record was left untouched.
  */
 export class LeaseLostError extends IdempotencyError {
+  override name = 'LeaseLostError';
+
   constructor(
     readonly recordId: string,
     readonly operation: 'complete' | 'release',
@@ -99,6 +119,8 @@ export class LeaseLostError extends IdempotencyError {
  * handler while this invocation may still be seen as its owner.
  */
 export class ResultNotPersistedError extends IdempotencyError {
+  override name = 'ResultNotPersistedError';
+
   constructor(
     readonly recordId: string,
     options?: ErrorOptions,

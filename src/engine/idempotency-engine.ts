@@ -197,7 +197,8 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
     }
     const lease = randomBytes(12).toString('base64url');
     const inProgressUntil = now + (request.remainingTimeMs ?? options.inProgressTimeoutMs ?? DEFAULT_IN_PROGRESS_TIMEOUT_MS);
-    const waitUntil = now + (wait?.timeoutMs ?? 0);
+    // Waiting never outlasts this invocation: Lambda would kill it mid-wait.
+    const waitUntil = now + Math.min(wait?.timeoutMs ?? 0, request.remainingTimeMs ?? Number.POSITIVE_INFINITY);
     let lastSeen: IdempotencyRecord | undefined;
     for (let tries = 0; tries < CLAIM_TRIES; tries++) {
       const claimNow = clock();

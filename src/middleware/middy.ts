@@ -35,9 +35,14 @@ export interface IdempotencyMiddleware<TEvent, TResult> {
  * @example
  * export const handler = middy(createOrder).use(idempotency({ store, key: 'orderId' }));
  */
-export function idempotency<TEvent = unknown, TResult = unknown>(
+export function idempotency(
+  options: IdempotencyOptions<Record<string, unknown>>,
+): IdempotencyMiddleware<Record<string, unknown>, unknown>;
+/** With the event type named (`idempotency<OrderEvent>(...)`) or inferred from an annotated selector. */
+export function idempotency<TEvent, TResult = unknown>(
   options: IdempotencyOptions<TEvent>,
-): IdempotencyMiddleware<TEvent, TResult> {
+): IdempotencyMiddleware<TEvent, TResult>;
+export function idempotency<TEvent, TResult>(options: IdempotencyOptions<TEvent>): IdempotencyMiddleware<TEvent, TResult> {
   const engine = createIdempotencyEngine(options);
   // Keyed by Middy's request object: one claim per invocation, and only the one this middleware made.
   const attempts = new WeakMap<object, Attempt>();

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTable, endpoint, type TestTable, testClient } from './support/dynamodb.js';
+import { lambdaContext } from './support/fixtures.js';
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const example = readFileSync(new URL('./readme/example.ts', import.meta.url), 'utf8');
+
+describe('README', () => {
+  let table: TestTable;
+  const saved = { table: process.env.IDEMPOTENCY_TABLE, endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB };
+  beforeAll(async () => {
+    table = await createTable(testClient());
+    // The example builds its own client, as a deployed function would: the SDK's variable picks the endpoint.
+    process.env.IDEMPOTENCY_TABLE = table.name;
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint();
+  });
+  afterAll(async () => {
+    await table.drop();
+    restore('IDEMPOTENCY_TABLE', saved.table);
+    restore('AWS_ENDPOINT_URL_DYNAMODB', saved.endpoint);
+  });
+
+  it('shows the example that this test runs, verbatim', () => {
+    expect(readme).toContain(`\`\`\`ts\n${example}\`\`\``);
+  });
+
+  it('names the command that runs the tests', () => {
+    expect(readme).toMatch(/```sh\nnpm test\n```/);
+  });
+
+  it('runs the example as written: a retry replays the first result', async () => {
+    const { handler, charge } = await import('./readme/example.js');
+    const event = { orderId: 'order-1001', amount: 2500 };
+
+    const first = await handler(event, lambdaContext());
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const retry = await handler(event, lambdaContext());
+    expect(first).toMatchObject({ orderId: 'order-1001', status: 'created' });
+    expect(retry).toEqual(first);
+
+    const payment = await charge({ paymentId: 'pay-1', cents: 2500 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await charge({ paymentId: 'pay-1', cents: 2500 })).toEqual(payment);
+  });
+});
+
+function restore(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
