@@ -10,8 +10,10 @@ import {
   PayloadMismatchError,
   ResultNotSerializableError,
   ResultTooLargeError,
+  StoreError,
 } from '../src/index.js';
 import { testClient } from './support/dynamodb.js';
+import { FaultyHttpHandler } from './support/faulty-http-handler.js';
 import {
   deferred,
   lambdaContext,
@@ -21,7 +23,6 @@ import {
   uniqueKey,
   warningSink,
 } from './support/fixtures.js';
-import { LoseResponseHandler } from './support/lose-response.js';
 
 interface Order {
   orderId: string;
@@ -297,21 +298,21 @@ describe('failures and expiry', () => {
 
 describe('lost responses', () => {
   it('recognises a claim applied by DynamoDB whose response was lost as its own', async () => {
-    const lossy = new LoseResponseHandler('PutItem');
+    const lossy = new FaultyHttpHandler('PutItem', 'lose-response');
     const store = new DynamoDBStore({ tableName: fixture.table.name, client: testClient({ requestHandler: lossy }) });
     const { createOrder, calls } = countingHandler(() => 'charged once');
     const idempotent = makeIdempotent(createOrder, { store, key: 'orderId' });
     const orderId = uniqueKey();
 
     expect(await idempotent({ orderId })).toBe('charged once');
-    expect(lossy.lost).toBe(1);
+    expect(lossy.injected).toBe(1);
     expect(calls).toHaveLength(1);
     const [record] = await scanRecords(orderId, idempotent);
     expect(record?.status).toEqual({ S: 'COMPLETED' });
   });
 
   it('completes when the response of the completing write was lost', async () => {
-    const lossy = new LoseResponseHandler('UpdateItem');
+    const lossy = new FaultyHttpHandler('UpdateItem', 'lose-response');
     const sink = warningSink();
     const store = new DynamoDBStore({ tableName: fixture.table.name, client: testClient({ requestHandler: lossy }) });
     const { createOrder, calls } = countingHandler(() => 'stored');
@@ -320,9 +321,77 @@ describe('lost responses', () => {
 
     expect(await idempotent({ orderId })).toBe('stored');
     expect(await idempotent({ orderId })).toBe('stored');
-    expect(lossy.lost).toBe(1);
+    expect(lossy.injected).toBe(1);
     expect(calls).toHaveLength(1);
     expect(sink.warnings).toEqual([]);
+  });
+});
+
+describe('failing writes', () => {
+  function faultyStore(operation: string, times: number) {
+    const faults = new FaultyHttpHandler(operation, 'throttle', times);
+    const client = testClient({ requestHandler: faults, maxAttempts: 1 });
+    return { faults, store: new DynamoDBStore({ tableName: fixture.table.name, client }) };
+  }
+
+  it('keeps the claim in progress and returns the result when the completing write keeps failing', async () => {
+    const clock = manualClock();
+    const sink = warningSink();
+    const { faults, store } = faultyStore('UpdateItem', 3);
+    const { createOrder, calls } = countingHandler(() => 'charged');
+    const idempotent = makeIdempotent(createOrder, { store, key: 'orderId', clock: clock.now, ...sink });
+    const orderId = uniqueKey();
+
+    expect(await idempotent({ orderId }, lambdaContext(5_000))).toBe('charged');
+    expect(faults.injected).toBe(3);
+    expect(sink.warnings.map((warning) => warning.name)).toEqual(['ResultNotPersistedError']);
+    expect((sink.warnings[0]?.cause as Error).name).toBe('StoreError');
+    const [record] = await scanRecords(orderId, idempotent);
+    expect(record?.status).toEqual({ S: 'INPROGRESS' });
+    await expect(idempotent({ orderId }, lambdaContext())).rejects.toBeInstanceOf(InProgressError);
+
+    clock.advance(5_001);
+    expect(await idempotent({ orderId }, lambdaContext())).toBe('charged');
+    expect(calls).toHaveLength(2);
+  });
+
+  it('retries a completing write that fails fewer times than its budget, with no warning', async () => {
+    const sink = warningSink();
+    const { faults, store } = faultyStore('UpdateItem', 2);
+    const { createOrder, calls } = countingHandler(() => 'charged');
+    const idempotent = makeIdempotent(createOrder, { store, key: 'orderId', ...sink });
+    const orderId = uniqueKey();
+
+    expect(await idempotent({ orderId })).toBe('charged');
+    expect(await idempotent({ orderId })).toBe('charged');
+    expect(faults.injected).toBe(2);
+    expect(sink.warnings).toEqual([]);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('rethrows the handler error unchanged when releasing the claim fails, and reports the release failure', async () => {
+    const sink = warningSink();
+    const { store } = faultyStore('DeleteItem', 1);
+    const failure = new Error('payment provider down');
+    const { createOrder } = countingHandler(() => {
+      throw failure;
+    });
+    const idempotent = makeIdempotent(createOrder, { store, key: 'orderId', ...sink });
+
+    await expect(idempotent({ orderId: uniqueKey() })).rejects.toBe(failure);
+    expect(sink.warnings.map((warning) => warning.name)).toEqual(['StoreError']);
+    expect(sink.warnings[0]?.message).toMatch(/DeleteItem .* failed: ProvisionedThroughputExceededException/);
+  });
+
+  it('does not run the handler when the claim cannot be written', async () => {
+    const { store } = faultyStore('PutItem', 1);
+    const { createOrder, calls } = countingHandler(() => 'never');
+    const idempotent = makeIdempotent(createOrder, { store, key: 'orderId' });
+
+    const error = await idempotent({ orderId: uniqueKey() }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).operation).toBe('PutItem');
+    expect(calls).toHaveLength(0);
   });
 });
 

@@ -41,10 +41,11 @@ export function makeIdempotent<Args extends unknown[], R>(
   });
   const wrappedName = fn.name;
 
-  return async function idempotentFunction(...args: Args): Promise<Awaited<R>> {
+  // A function expression, not an arrow: a wrapped method keeps its `this`.
+  return async function idempotentFunction(this: unknown, ...args: Args): Promise<Awaited<R>> {
     const context = args.find(isLambdaContext);
     const request = { input: args, scope: scopeOf(context, wrappedName), remainingTimeMs: remainingTimeOf(context) };
-    return engine.run(request, async (): Promise<Awaited<R>> => await fn(...args));
+    return engine.run(request, async (): Promise<Awaited<R>> => await fn.apply(this, args));
   };
 }
 

@@ -1,0 +1,99 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LeaseLostError, ResultNotPersistedError, ResultTooLargeError, StoreError, UnstorableResultError } from '../errors.js';
+import type { Identity } from './identity.js';
+import type { StoredResult } from './record.js';
+import type { Report } from './reporter.js';
+import type { ResultCodec } from './result-codec.js';
+import type { IdempotencyStore } from './store.js';
+
+/** The claim this invocation holds. Settle it exactly once: `complete` or `fail`. */
+export interface Attempt {
+  readonly recordId: string;
+  /**
+   * Stores the handler's result and marks the record COMPLETED. Never releases the claim.
+   * @throws {UnstorableResultError} when the result cannot be stored; the record then carries
+   * the error, so duplicates receive it instead of running the handler again.
+   */
+  complete(value: unknown): Promise<void>;
+  /** Deletes this attempt's claim (only while it still holds the lease), so a retry can run. */
+  fail(): Promise<void>;
+}
+
+export interface AttemptContext {
+  readonly store: IdempotencyStore;
+  readonly codec: ResultCodec;
+  readonly ttlSeconds: number;
+  readonly clock: () => number;
+  readonly report: Report;
+  /** Called with what was stored, so the engine can fill its local cache. */
+  readonly onCompleted: (identity: Identity, result: StoredResult, expiresAt: number) => void;
+}
+
+const COMPLETE_TRIES = 3;
+const COMPLETE_RETRY_DELAY_MS = 50;
+
+export function createAttempt(context: AttemptContext, identity: Identity, lease: string): Attempt {
+  const { store, codec, report } = context;
+  const { id } = identity;
+  let settled = false;
+
+  /** Resolves what was stored, or undefined when nothing was (lease lost, or the write kept failing). */
+  async function persist(result: StoredResult, expiresAt: number): Promise<StoredResult | undefined> {
+    let stored = result;
+    let lastError: unknown;
+    for (let tries = 1; tries <= COMPLETE_TRIES; tries++) {
+      try {
+        if (await store.complete({ id, lease, result: stored, expiresAt })) return stored;
+        report(new LeaseLostError(id, 'complete'));
+        return undefined;
+      } catch (error) {
+        lastError = error;
+        // The store measured the item and it did not fit: keep the marker, never a second run.
+        if (error instanceof ResultTooLargeError && stored.kind !== 'error') {
+          stored = { kind: 'error', name: error.name, message: error.message };
+          tries--;
+          continue;
+        }
+        if (tries < COMPLETE_TRIES) await sleep(COMPLETE_RETRY_DELAY_MS * 2 ** (tries - 1));
+      }
+    }
+    report(new ResultNotPersistedError(id, { cause: lastError }));
+    return undefined;
+  }
+
+  return {
+    recordId: id,
+    async complete(value) {
+      if (settled) return;
+      settled = true;
+      let result: StoredResult;
+      let unstorable: UnstorableResultError | undefined;
+      try {
+        result = codec.encode(value);
+      } catch (error) {
+        if (!(error instanceof UnstorableResultError)) throw error;
+        unstorable = error;
+        result = { kind: 'error', name: error.name, message: error.message };
+      }
+      const expiresAt = Math.floor(context.clock() / 1000) + context.ttlSeconds;
+      const stored = await persist(result, expiresAt);
+      if (stored !== undefined) context.onCompleted(identity, stored, expiresAt);
+      if (unstorable) throw unstorable;
+      // The store refused the result as too large and an error marker was stored instead.
+      if (stored?.kind === 'error') codec.decode(stored);
+    },
+    async fail() {
+      if (settled) return;
+      settled = true;
+      try {
+        if (!(await store.release({ id, lease }))) report(new LeaseLostError(id, 'release'));
+      } catch (error) {
+        report(
+          error instanceof StoreError
+            ? error
+            : new StoreError(`Releasing idempotency record "${id}" failed.`, 'release', { cause: error }),
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { InvalidIdempotencyKeyError, MissingIdempotencyKeyError } from '../errors.js';
+import { hashMaterial } from './hash.js';
+import type { Report } from './reporter.js';
+import { compileSelector, isMissing, type Selector } from './selector.js';
+
+/** Which record an invocation maps to, and the payload it must match. */
+export interface Identity {
+  readonly id: string;
+  readonly fingerprint: string | undefined;
+}
+
+export interface IdentifyOptions<TInput> {
+  readonly key: Selector<TInput> | undefined;
+  readonly payload: Selector<TInput> | undefined;
+  readonly keyPrefix: string | undefined;
+  readonly requireKey: boolean;
+  readonly report: Report;
+}
+
+/**
+ * Builds the function that turns an input into its record id (`<scope>#<sha256>`) and payload
+ * fingerprint. It answers undefined for a missing key that is not required.
+ */
+export function createIdentifier<TInput>(
+  options: IdentifyOptions<TInput>,
+): (input: TInput, scope: string) => Identity | undefined {
+  const selectKey = compileSelector(options.key ?? ((input: TInput) => input), 'key');
+  const selectPayload = options.payload === undefined ? undefined : compileSelector(options.payload, 'payload');
+
+  function missingKey(reason: string, cause?: unknown): undefined {
+    const error = new MissingIdempotencyKeyError(`No idempotency key: ${reason}.`, cause === undefined ? undefined : { cause });
+    if (options.requireKey) throw error;
+    options.report(error);
+    return undefined;
+  }
+
+  function fingerprintOf(input: TInput): string | undefined {
+    if (selectPayload === undefined) return undefined;
+    let payload: unknown;
+    try {
+      payload = selectPayload(input);
+    } catch (cause) {
+      throw new InvalidIdempotencyKeyError('The payload selector threw while reading the input.', { cause });
+    }
+    return hashMaterial(payload ?? null);
+  }
+
+  return (input, scope) => {
+    let material: unknown;
+    try {
+      material = selectKey(input);
+    } catch (cause) {
+      return missingKey(`the key selector threw: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
+    }
+    if (isMissing(material)) return missingKey(`the key selector found ${describeMissing(material)}`);
+    return { id: `${options.keyPrefix ?? scope}#${hashMaterial(material)}`, fingerprint: fingerprintOf(input) };
+  };
+}
+
+function describeMissing(value: unknown): string {
+  if (value === '') return 'an empty string';
+  if (Array.isArray(value)) return 'an empty array';
+  if (value !== null && typeof value === 'object') return 'an empty object';
+  return String(value);
+}
