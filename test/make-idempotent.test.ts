@@ -345,7 +345,7 @@ describe('failing writes', () => {
     expect(await idempotent({ orderId }, lambdaContext(5_000))).toBe('charged');
     expect(faults.injected).toBe(3);
     expect(sink.warnings.map((warning) => warning.name)).toEqual(['ResultNotPersistedError']);
-    expect((sink.warnings[0]?.cause as Error).name).toBe('StoreError');
+    expect(sink.warnings[0]?.cause).toBeInstanceOf(StoreError);
     const [record] = await scanRecords(orderId, idempotent);
     expect(record?.status).toEqual({ S: 'INPROGRESS' });
     await expect(idempotent({ orderId }, lambdaContext())).rejects.toBeInstanceOf(InProgressError);
