@@ -6,9 +6,10 @@ const localCredentials =
   process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE ? {} : { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
 
 export default defineConfig({
+  root: fileURLToPath(new URL('..', import.meta.url)),
   resolve: {
     // The README's examples import the package by name; run them against the source.
-    alias: { 'lambda-idempotency': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    alias: { 'lambda-idempotency': fileURLToPath(new URL('../src/index.ts', import.meta.url)) },
   },
   test: {
     include: ['test/**/*.test.ts'],
