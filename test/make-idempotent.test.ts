@@ -169,6 +169,43 @@ describe('concurrency', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('with waitForInProgress, all 50 concurrent invocations get the one result', async () => {
+    const { createOrder, calls } = countingHandler(async (order) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return { receipt: order.orderId };
+    });
+    const idempotent = makeIdempotent(createOrder, {
+      store: fixture.store,
+      key: 'orderId',
+      waitForInProgress: { timeoutMs: 5_000, initialDelayMs: 25, maxDelayMs: 100 },
+    });
+    const orderId = uniqueKey();
+
+    const results = await Promise.all(Array.from({ length: 50 }, () => idempotent({ orderId }, lambdaContext())));
+
+    expect(calls).toHaveLength(1);
+    expect(new Set(results.map((result) => JSON.stringify(result)))).toEqual(new Set([JSON.stringify({ receipt: orderId })]));
+  });
+
+  it('stops waiting when its timeout is over and reports the key in progress', async () => {
+    const ownerMayFinish = deferred();
+    const { createOrder, calls } = countingHandler(() => ownerMayFinish.promise);
+    const idempotent = makeIdempotent(createOrder, {
+      store: fixture.store,
+      key: 'orderId',
+      waitForInProgress: { timeoutMs: 120, initialDelayMs: 20 },
+    });
+    const orderId = uniqueKey();
+
+    const owner = idempotent({ orderId });
+    await waitFor(() => calls.length === 1);
+    const started = Date.now();
+    await expect(idempotent({ orderId })).rejects.toBeInstanceOf(InProgressError);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    ownerMayFinish.resolve();
+    await owner;
+  });
+
   it('lets a duplicate wait for the owner and replay its result', async () => {
     const release = deferred();
     const { createOrder, calls } = countingHandler(async () => {
