@@ -12,7 +12,7 @@ import {
   ResultTooLargeError,
   StoreError,
 } from '../src/index.js';
-import { testClient } from './support/dynamodb.js';
+import { countCommands, testClient } from './support/dynamodb.js';
 import { FaultyHttpHandler } from './support/faulty-http-handler.js';
 import {
   deferred,
@@ -23,6 +23,7 @@ import {
   uniqueKey,
   warningSink,
 } from './support/fixtures.js';
+import { emulateReturnedOldItem } from './support/return-old-item.js';
 
 interface Order {
   orderId: string;
@@ -537,6 +538,23 @@ describe('requests per invocation', () => {
     await idempotent({ orderId });
     const expected = fixture.returnsItemOnConditionFailure ? { PutItem: 1 } : { PutItem: 1, GetItem: 1 };
     expect(Object.fromEntries(fixture.commands.counts)).toEqual(expected);
+  });
+
+  it('costs 1 request for a duplicate where the endpoint returns the old item with the failed condition', async () => {
+    const client = testClient();
+    emulateReturnedOldItem(client, fixture.client, fixture.table.name);
+    const commands = countCommands(client);
+    const store = new DynamoDBStore({ tableName: fixture.table.name, client });
+    const { createOrder, calls } = countingHandler((order) => ({ receipt: order.orderId }));
+    const idempotent = makeIdempotent(createOrder, { store, key: 'orderId', payload: 'amount' });
+    const orderId = uniqueKey();
+
+    await idempotent({ orderId, amount: 1 });
+    commands.reset();
+    expect(await idempotent({ orderId, amount: 1 })).toEqual({ receipt: orderId });
+    expect(Object.fromEntries(commands.counts)).toEqual({ PutItem: 1 });
+    await expect(idempotent({ orderId, amount: 2 })).rejects.toBeInstanceOf(PayloadMismatchError);
+    expect(calls).toHaveLength(1);
   });
 
   it('costs 0 requests for a local-cache hit, and goes back to the table once the record expires', async () => {
