@@ -317,6 +317,25 @@ describe('failures and expiry', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('keeps a claim that outlives a short ttlSeconds until its holder could have finished', async () => {
+    const clock = manualClock();
+    const ownerMayFinish = deferred();
+    const { createOrder, calls } = countingHandler(async () => {
+      await ownerMayFinish.promise;
+      return 'once';
+    });
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId', ttlSeconds: 1, clock: clock.now });
+    const orderId = uniqueKey();
+
+    const owner = idempotent({ orderId }, lambdaContext(10_000));
+    await waitFor(() => calls.length === 1);
+    clock.advance(5_000);
+    await expect(idempotent({ orderId }, lambdaContext())).rejects.toBeInstanceOf(InProgressError);
+    ownerMayFinish.resolve();
+    expect(await owner).toBe('once');
+    expect(calls).toHaveLength(1);
+  });
+
   it('takes a remaining time of 0 as a real value: the claim expires at once', async () => {
     const clock = manualClock();
     const hang = deferred<string>();

@@ -161,7 +161,8 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
         lease,
         fingerprint: identity.fingerprint,
         inProgressUntil,
-        expiresAt: Math.floor(claimNow / 1000) + attemptContext.ttlSeconds,
+        // A claim must not lapse through its window before its holder could have finished.
+        expiresAt: Math.max(Math.floor(claimNow / 1000) + attemptContext.ttlSeconds, Math.ceil(inProgressUntil / 1000)),
         now: claimNow,
       });
       if (outcome.claimed) return { kind: 'claimed', attempt: createAttempt(attemptContext, identity, lease) };
