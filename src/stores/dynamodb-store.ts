@@ -16,6 +16,8 @@ import {
 const MAX_ITEM_BYTES = 400 * 1024;
 /** Room left in an item for the key and the other attributes, beside the result. */
 const RECORD_OVERHEAD_BYTES = 2 * 1024;
+/** No record, an expired one, or an in-progress one whose claim has lapsed. */
+const CLAIM_CONDITION = 'attribute_not_exists(#pk) OR #exp < :nowSeconds OR (#status = :inProgress AND #ipe < :nowMillis)';
 
 export interface DynamoDBStoreOptions {
   /** The idempotency table. */
@@ -49,7 +51,6 @@ export class DynamoDBStore implements IdempotencyStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #names: DynamoDBAttributeNames;
   readonly #sortKey: { readonly attribute: string; readonly partitionValue: string } | undefined;
-  readonly #claimCondition: string;
   readonly #claimNames: Record<string, string>;
 
   constructor(options: DynamoDBStoreOptions) {
@@ -64,7 +65,6 @@ export class DynamoDBStore implements IdempotencyStore {
     };
     this.#client = toDocumentClient(options.client ?? new DynamoDBClient(options.clientConfig ?? {}));
     const names = this.#names;
-    this.#claimCondition = 'attribute_not_exists(#pk) OR #exp < :nowSeconds OR (#status = :inProgress AND #ipe < :nowMillis)';
     this.#claimNames = {
       '#pk': names.partitionKey,
       '#exp': names.expiration,
@@ -88,7 +88,7 @@ export class DynamoDBStore implements IdempotencyStore {
         new PutCommand({
           TableName: this.tableName,
           Item: item,
-          ConditionExpression: this.#claimCondition,
+          ConditionExpression: CLAIM_CONDITION,
           ExpressionAttributeNames: this.#claimNames,
           ExpressionAttributeValues: {
             ':nowSeconds': Math.floor(request.now / 1000),
