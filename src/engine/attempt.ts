@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LeaseLostError, ResultNotPersistedError, ResultTooLargeError, StoreError, UnstorableResultError } from '../errors.js';
 import type { Identity } from './identity.js';
-import type { StoredResult } from './record.js';
+import { epochSeconds, type StoredResult } from './record.js';
 import type { Report } from './reporter.js';
 import type { ResultCodec } from './result-codec.js';
 import type { IdempotencyStore } from './store.js';
@@ -36,6 +36,8 @@ export function createAttempt(context: AttemptContext, identity: Identity, lease
   const { store, codec, report } = context;
   const { id } = identity;
   let settled = false;
+  /** Why the result could not be stored, found while encoding it or by the store while writing it. */
+  let unstorable: UnstorableResultError | undefined;
 
   /** Resolves what was stored, or undefined when nothing was (lease lost, or the write kept failing). */
   async function persist(result: StoredResult, expiresAt: number): Promise<StoredResult | undefined> {
@@ -50,6 +52,7 @@ export function createAttempt(context: AttemptContext, identity: Identity, lease
         lastError = error;
         // The store measured the item and it did not fit: keep the marker, never a second run.
         if (error instanceof ResultTooLargeError && stored.kind !== 'error') {
+          unstorable = error;
           stored = { kind: 'error', name: error.name, message: error.message };
           tries--;
           continue;
@@ -67,7 +70,6 @@ export function createAttempt(context: AttemptContext, identity: Identity, lease
       if (settled) return;
       settled = true;
       let result: StoredResult;
-      let unstorable: UnstorableResultError | undefined;
       try {
         result = codec.encode(value);
       } catch (error) {
@@ -75,12 +77,10 @@ export function createAttempt(context: AttemptContext, identity: Identity, lease
         unstorable = error;
         result = { kind: 'error', name: error.name, message: error.message };
       }
-      const expiresAt = Math.floor(context.clock() / 1000) + context.ttlSeconds;
+      const expiresAt = epochSeconds(context.clock()) + context.ttlSeconds;
       const stored = await persist(result, expiresAt);
       if (stored !== undefined) context.onCompleted(identity, stored, expiresAt);
       if (unstorable) throw unstorable;
-      // The store refused the result as too large and an error marker was stored instead.
-      if (stored?.kind === 'error') codec.decode(stored);
     },
     async fail() {
       if (settled) return;

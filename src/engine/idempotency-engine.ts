@@ -5,7 +5,7 @@ import { type Attempt, type AttemptContext, createAttempt } from './attempt.js';
 import { createIdentifier, type Identity } from './identity.js';
 import { LruCache } from './lru-cache.js';
 import type { IdempotencyOptions } from './options.js';
-import { type IdempotencyRecord, isLapsed, type StoredResult } from './record.js';
+import { epochSeconds, hasExpired, type IdempotencyRecord, isLapsed, type StoredResult } from './record.js';
 import { createReporter } from './reporter.js';
 import { createResultCodec } from './result-codec.js';
 import { jsonSerializer } from './serializer.js';
@@ -82,9 +82,12 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
     clock,
     report,
     ttlSeconds: options.ttlSeconds ?? DEFAULT_TTL_SECONDS,
-    onCompleted: (identity, result, expiresAt) =>
-      cache?.set(identity.id, { result, expiresAt, fingerprint: identity.fingerprint }),
+    onCompleted: remember,
   };
+
+  function remember(identity: Identity, result: StoredResult, expiresAt: number): void {
+    cache?.set(identity.id, { result, expiresAt, fingerprint: identity.fingerprint });
+  }
 
   function decodeStored(id: string, result: StoredResult): unknown {
     try {
@@ -98,7 +101,7 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
   function replay(identity: Identity, result: StoredResult | undefined, expiresAt: number): Begin {
     if (result === undefined) throw new CorruptRecordError(identity.id, 'it is COMPLETED but holds no result');
     const value = decodeStored(identity.id, result);
-    cache?.set(identity.id, { result, expiresAt, fingerprint: identity.fingerprint });
+    remember(identity, result, expiresAt);
     return { kind: 'replay', value };
   }
 
@@ -111,7 +114,7 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
   function fromCache(identity: Identity): Begin | undefined {
     const cached = cache?.get(identity.id);
     if (cached === undefined) return undefined;
-    if (cached.expiresAt < Math.floor(clock() / 1000)) {
+    if (hasExpired(cached.expiresAt, clock())) {
       cache?.delete(identity.id);
       return undefined;
     }
@@ -162,7 +165,7 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
         fingerprint: identity.fingerprint,
         inProgressUntil,
         // A claim must not lapse through its window before its holder could have finished.
-        expiresAt: Math.max(Math.floor(claimNow / 1000) + attemptContext.ttlSeconds, Math.ceil(inProgressUntil / 1000)),
+        expiresAt: Math.max(epochSeconds(claimNow) + attemptContext.ttlSeconds, Math.ceil(inProgressUntil / 1000)),
         now: claimNow,
       });
       if (outcome.claimed) return { kind: 'claimed', attempt: createAttempt(attemptContext, identity, lease) };

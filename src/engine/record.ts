@@ -29,8 +29,18 @@ export interface IdempotencyRecord {
   readonly result?: StoredResult;
 }
 
+/** Epoch seconds, the unit of `expiresAt` (DynamoDB's TTL unit), from epoch milliseconds. */
+export function epochSeconds(nowMs: number): number {
+  return Math.floor(nowMs / 1000);
+}
+
+/** Whether an idempotency window ending at `expiresAt` is over; the rule every check shares. */
+export function hasExpired(expiresAt: number, nowMs: number): boolean {
+  return expiresAt < epochSeconds(nowMs);
+}
+
 /** Whether the record no longer stands in the way of a new claim at `nowMs`. */
 export function isLapsed(record: IdempotencyRecord, nowMs: number): boolean {
-  if (record.expiresAt < Math.floor(nowMs / 1000)) return true;
+  if (hasExpired(record.expiresAt, nowMs)) return true;
   return record.status === 'INPROGRESS' && record.inProgressUntil !== undefined && record.inProgressUntil < nowMs;
 }

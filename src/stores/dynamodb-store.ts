@@ -1,7 +1,7 @@
 import { type AttributeValue, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { IdempotencyRecord } from '../engine/record.js';
+import { epochSeconds, type IdempotencyRecord } from '../engine/record.js';
 import type { ClaimRequest, ClaimResult, CompleteRequest, IdempotencyStore, ReleaseRequest } from '../engine/store.js';
 import { IdempotencyConfigError, ResultTooLargeError, StoreError } from '../errors.js';
 import {
@@ -91,7 +91,7 @@ export class DynamoDBStore implements IdempotencyStore {
           ConditionExpression: CLAIM_CONDITION,
           ExpressionAttributeNames: this.#claimNames,
           ExpressionAttributeValues: {
-            ':nowSeconds': Math.floor(request.now / 1000),
+            ':nowSeconds': epochSeconds(request.now),
             ':nowMillis': request.now,
             ':inProgress': 'INPROGRESS',
           },
