@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hashMaterial } from '../src/engine/hash.js';
 import {
   DynamoDBStore,
   InProgressError,
@@ -128,7 +130,7 @@ describe('replay', () => {
 
     expect(calls).toHaveLength(1);
     expect(replayed).toEqual({ lines });
-    const [record] = await scanRecords(orderId, idempotent);
+    const [record] = await scanRecords(orderId);
     const stored = (record?.result as { B?: Uint8Array } | undefined)?.B;
     expect(stored).toBeInstanceOf(Uint8Array);
     expect(stored?.byteLength).toBeLessThan(JSON.stringify({ lines }).length / 5);
@@ -244,7 +246,7 @@ describe('failures and expiry', () => {
     const orderId = uniqueKey();
 
     await expect(idempotent({ orderId })).rejects.toBe(failure);
-    expect(await scanRecords(orderId, idempotent)).toHaveLength(0);
+    expect(await scanRecords(orderId)).toHaveLength(0);
     expect(await idempotent({ orderId })).toBe('charged');
     expect(calls).toHaveLength(2);
   });
@@ -364,7 +366,7 @@ describe('lost responses', () => {
     expect(await idempotent({ orderId })).toBe('charged once');
     expect(lossy.injected).toBe(1);
     expect(calls).toHaveLength(1);
-    const [record] = await scanRecords(orderId, idempotent);
+    const [record] = await scanRecords(orderId);
     expect(record?.status).toEqual({ S: 'COMPLETED' });
   });
 
@@ -403,7 +405,7 @@ describe('failing writes', () => {
     expect(faults.injected).toBe(3);
     expect(sink.warnings.map((warning) => warning.name)).toEqual(['ResultNotPersistedError']);
     expect(sink.warnings[0]?.cause).toBeInstanceOf(StoreError);
-    const [record] = await scanRecords(orderId, idempotent);
+    const [record] = await scanRecords(orderId);
     expect(record?.status).toEqual({ S: 'INPROGRESS' });
     await expect(idempotent({ orderId }, lambdaContext())).rejects.toBeInstanceOf(InProgressError);
 
@@ -459,7 +461,7 @@ describe('typed errors', () => {
     const orderId = uniqueKey();
 
     await idempotent({ orderId, amount: 10 });
-    const [before] = await scanRecords(orderId, idempotent);
+    const [before] = await scanRecords(orderId);
     fixture.commands.reset();
     const mismatch = await idempotent({ orderId, amount: 99 }).catch((error: unknown) => error);
 
@@ -467,7 +469,7 @@ describe('typed errors', () => {
     expect((mismatch as Error).message).toContain('different payload');
     expect(fixture.commands.counts.get('UpdateItem') ?? 0).toBe(0);
     expect(fixture.commands.counts.get('DeleteItem') ?? 0).toBe(0);
-    expect(await scanRecords(orderId, idempotent)).toEqual([before]);
+    expect(await scanRecords(orderId)).toEqual([before]);
     expect(await idempotent({ orderId, amount: 10 })).toBe('charged 10');
     expect(calls).toHaveLength(1);
   });
@@ -524,7 +526,7 @@ describe('typed errors', () => {
       expect(duplicate).toBeInstanceOf(ResultNotSerializableError);
       expect((duplicate as Error).message).toBe((first as Error).message);
       expect(calls).toHaveLength(1);
-      const [record] = await scanRecords(orderId, idempotent);
+      const [record] = await scanRecords(orderId);
       expect(record?.status).toEqual({ S: 'COMPLETED' });
     },
   );
@@ -644,9 +646,7 @@ async function waitFor(condition: () => boolean): Promise<void> {
 }
 
 /** The raw records whose key material is `orderId`, found by scanning the test table. */
-async function scanRecords(orderId: string, _for: unknown): Promise<Record<string, unknown>[]> {
-  const { ScanCommand } = await import('@aws-sdk/client-dynamodb');
-  const { hashMaterial } = await import('../src/engine/hash.js');
+async function scanRecords(orderId: string): Promise<Record<string, unknown>[]> {
   const suffix = `#${hashMaterial(orderId)}`;
   const output = await fixture.client.send(new ScanCommand({ TableName: fixture.table.name, ConsistentRead: true }));
   return (output.Items ?? []).filter((item) => item.id?.S?.endsWith(suffix));
