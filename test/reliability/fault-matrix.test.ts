@@ -73,7 +73,7 @@ async function runCell(target: Target, fault: FaultKind, mode: Mode): Promise<Ce
   let injected = 0;
   const step = async (name: 'A' | 'B' | 'C' | 'D' | 'E', handlerThrows = false): Promise<StepRecord> => {
     const rules = target.step === name ? [rule] : [];
-    const [record] = await runStep(harness, engine, clock.now(), [{ key, kind: 'call', handlerThrows }], rules);
+    const [record] = await runStep(harness, clock.now(), [{ engine, key, kind: 'call', handlerThrows }], rules);
     if (!record!.faultFree) injected++;
     return record!;
   };

@@ -2,11 +2,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { hashMaterial } from '../../src/engine/hash.js';
-import { createIdempotencyEngine, DynamoDBStore, type IdempotencyEngine, type IdempotencyWarning } from '../../src/index.js';
+import {
+  type Attempt,
+  createIdempotencyEngine,
+  DynamoDBStore,
+  type IdempotencyEngine,
+  type IdempotencyWarning,
+} from '../../src/index.js';
 import { createTable, endpoint, type TestTable, testClient } from '../support/dynamodb.js';
 import { faultClient } from '../support/fault-client.js';
 import { FaultProxy, type FaultRule, type InjectedRule } from '../support/fault-proxy.js';
-import { type CallOutcome, Ledger, observe, type StepRecord } from '../support/idempotency-model.js';
+import { type CallOutcome, type Execution, Ledger, observe, type StepRecord } from '../support/idempotency-model.js';
 
 /** Whether `npm run soak` asked for the long runs. */
 export const SOAK = process.env.IDEMPOTENCY_SOAK === '1' || process.env.IDEMPOTENCY_SOAK === 'true';
@@ -31,7 +37,12 @@ export interface Harness {
   readonly ledger: Ledger;
   readonly warnings: IdempotencyWarning[];
   recordId(key: string): string;
-  engine(options: { clock: () => number; inProgressTimeoutMs: number; ttlSeconds: number }): IdempotencyEngine<KeyedInput>;
+  engine(options: {
+    clock: () => number;
+    inProgressTimeoutMs: number;
+    ttlSeconds: number;
+    localCache?: boolean;
+  }): IdempotencyEngine<KeyedInput>;
   stop(): Promise<void>;
 }
 
@@ -70,10 +81,23 @@ export async function startHarness(options: { seed?: number; timeoutMs?: number;
 
 /** One invocation in a step: a call that runs to the end, or an attempt that dies mid-handler. */
 export interface StepInvocation {
+  /** The container it runs in. */
+  readonly engine: IdempotencyEngine<KeyedInput>;
   readonly key: string;
-  readonly kind: 'call' | 'crash';
+  /**
+   * `call` runs to the end; `crash` dies mid-handler (its claim is never settled); `stall` stops
+   * mid-handler and is resumed by a later step (`resumeStalled`), perhaps after its claim lapsed.
+   */
+  readonly kind: 'call' | 'crash' | 'stall';
   /** The handler throws instead of returning. */
   readonly handlerThrows?: boolean;
+}
+
+/** An attempt that claimed its key and is still "inside the handler". */
+export interface Stalled {
+  readonly key: string;
+  readonly attempt: Attempt;
+  readonly execution: Execution;
 }
 
 export class HandlerFailure extends Error {
@@ -86,10 +110,10 @@ export class HandlerFailure extends Error {
  */
 export async function runStep(
   harness: Harness,
-  engine: IdempotencyEngine<KeyedInput>,
   now: number,
   invocations: readonly StepInvocation[],
   rules: readonly FaultRule[] = [],
+  stalled: Stalled[] = [],
 ): Promise<StepRecord[]> {
   const { ledger, proxy } = harness;
   const keys = [...new Set(invocations.map((invocation) => invocation.key))];
@@ -100,7 +124,7 @@ export async function runStep(
   try {
     await Promise.all(
       invocations.map(async (invocation) => {
-        const outcome = await invoke(harness, engine, invocation);
+        const outcome = await invoke(harness, invocation, stalled);
         if (outcome !== undefined) calls.push(outcome);
       }),
     );
@@ -122,20 +146,19 @@ export async function runStep(
   }));
 }
 
-async function invoke(
-  harness: Harness,
-  engine: IdempotencyEngine<KeyedInput>,
-  invocation: StepInvocation,
-): Promise<CallOutcome | undefined> {
-  const { key } = invocation;
+async function invoke(harness: Harness, invocation: StepInvocation, stalled: Stalled[]): Promise<CallOutcome | undefined> {
+  const { key, engine } = invocation;
   const { ledger } = harness;
-  if (invocation.kind === 'crash') {
-    // The process dies after its claim, inside the handler: the claim is never settled.
+  if (invocation.kind !== 'call') {
     try {
       const begun = await engine.begin({ input: { id: key }, scope: 'unused' });
-      if (begun.kind === 'claimed') ledger.finish(ledger.start(key), 'crashed');
+      if (begun.kind !== 'claimed') return undefined;
+      const execution = ledger.start(key);
+      // A crashed process never settles its claim; a stalled one settles it later.
+      if (invocation.kind === 'crash') ledger.finish(execution, 'crashed');
+      else stalled.push({ key, attempt: begun.attempt, execution });
     } catch {
-      // It died before its claim: nothing ran.
+      // It died (or was refused) before its claim: nothing ran.
     }
     return undefined;
   }

@@ -138,12 +138,45 @@ export function checkStep(step: StepRecord): Violation[] {
   if (winner !== undefined && faultFree && !(post.status === 'COMPLETED' && isDeepStrictEqual(resultOf(post), winner.value))) {
     flag('lost-result', `no fault, yet the record is ${post.status}`);
   }
-  const crashed = executions.at(-1)?.outcome === 'crashed';
-  if (crashed && post.status !== 'INPROGRESS') flag('overwritten', `a crashed attempt's claim became ${post.status}`);
+  // A crashed attempt, or one still inside its handler, holds its claim through the step.
+  const holding = executions.at(-1)?.outcome;
+  if ((holding === 'crashed' || holding === 'running') && post.status !== 'INPROGRESS') {
+    flag('overwritten', `a ${holding} attempt's claim became ${post.status}`);
+  }
   if (faultFree && calls.length > 0 && executions.length === 0) {
     flag('stuck-claim', `${calls.length} call(s) refused (${describeErrors(calls)}) although no live record stood`);
   }
   return violations;
+}
+
+/** An attempt that stalled inside its handler, settled in a later step, perhaps after its claim lapsed. */
+export interface ResumeRecord {
+  readonly key: string;
+  /** The lease its claim carried. */
+  readonly lease: string | undefined;
+  readonly settled: 'complete' | 'fail';
+  readonly value: unknown;
+  readonly pre: Observed;
+  readonly post: Observed;
+}
+
+/**
+ * A late attempt may settle its own claim (complete it with its value, or delete it), and nothing
+ * else: once another attempt has taken the key over, the record must come through untouched.
+ */
+export function checkResume(resume: ResumeRecord): Violation[] {
+  const { key, lease, settled, value, pre, post } = resume;
+  const owns = pre.status === 'INPROGRESS' && 'lease' in pre && lease !== undefined && pre.lease === lease;
+  if (same(pre, post)) return [];
+  const allowed =
+    owns &&
+    ((settled === 'complete' && post.status === 'COMPLETED' && isDeepStrictEqual(resultOf(post), value)) ||
+      (settled === 'fail' && post.status === 'ABSENT'));
+  if (allowed) return [];
+  const why = owns ? 'settled its own claim wrongly' : 'had lost its lease';
+  return [
+    { kind: 'overwritten', key, detail: `a late ${settled} that ${why} turned a ${pre.status} record into ${post.status}` },
+  ];
 }
 
 function describeErrors(calls: readonly CallOutcome[]): string {
