@@ -1,0 +1,40 @@
+/**
+ * A Lambda-like process for the crash tests: it runs one idempotent invocation and is killed
+ * (SIGKILL) by the test at a chosen point. Run as `node --import tsx crash-child.ts`.
+ *
+ * Environment: AWS_ENDPOINT_URL_DYNAMODB (the SDK's own variable), IDEMPOTENCY_TABLE, CRASH_ORDER_ID,
+ * CRASH_REMAINING_MS (the invocation's remaining time, so its claim lasts that long), CRASH_LEDGER
+ * (a file that gets one line per handler execution) and CRASH_AT: `handler` hangs inside the
+ * handler, `result-write` returns from the handler so the process dies while storing the result.
+ */
+import { appendFileSync } from 'node:fs';
+import type { Context } from 'aws-lambda';
+import { DynamoDBStore, makeIdempotent } from '../../src/index.js';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`crash-child needs ${name}`);
+  return value;
+};
+
+const remainingMs = Number(env('CRASH_REMAINING_MS'));
+const deadline = Date.now() + remainingMs;
+const context = {
+  functionName: 'crash-test-fn',
+  awsRequestId: `crash-${process.pid}`,
+  getRemainingTimeInMillis: () => deadline - Date.now(),
+} as Context;
+
+// No client given: the SDK reads AWS_ENDPOINT_URL_DYNAMODB, as in a deployed function.
+const store = new DynamoDBStore({ tableName: env('IDEMPOTENCY_TABLE') });
+
+async function chargeOrder(order: { orderId: string }, _context: Context) {
+  appendFileSync(env('CRASH_LEDGER'), `child ${process.pid} ${order.orderId}\n`);
+  process.stdout.write('IN_HANDLER\n');
+  if (env('CRASH_AT') === 'handler') await new Promise(() => undefined);
+  return { orderId: order.orderId, chargedBy: `child ${process.pid}` };
+}
+
+const charge = makeIdempotent(chargeOrder, { store, key: 'orderId' });
+await charge({ orderId: env('CRASH_ORDER_ID') }, context);
+process.stdout.write('DONE\n');
