@@ -31,6 +31,12 @@ function writeObject(value: object, ancestors: Set<object>, path: string): strin
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return write(toJSON.call(value), ancestors, path);
 
+  if (!Array.isArray(value) && !isPlainObject(value) && Object.keys(value).length === 0) {
+    // A Map, Set, RegExp or field-less instance would be `{}` as JSON: every such key, whatever
+    // it holds, would land on one record and replay another request's result.
+    throw invalid(path, `a ${value.constructor?.name ?? 'object'} has no faithful JSON form (it would serialize as {})`);
+  }
+
   ancestors.add(value);
   let text: string;
   if (Array.isArray(value)) {
@@ -45,6 +51,11 @@ function writeObject(value: object, ancestors: Set<object>, path: string): strin
   }
   ancestors.delete(value);
   return text;
+}
+
+function isPlainObject(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 function invalid(path: string, reason: string): InvalidIdempotencyKeyError {

@@ -1,7 +1,7 @@
 import { InvalidIdempotencyKeyError, MissingIdempotencyKeyError } from '../errors.js';
 import { hashMaterial } from './hash.js';
 import type { Report } from './reporter.js';
-import { compileSelector, isMissing, type Selector } from './selector.js';
+import { compileSelector, explainPath, isMissing, type Selector } from './selector.js';
 
 /** Which record an invocation maps to, and the payload it must match. */
 export interface Identity {
@@ -52,7 +52,12 @@ export function createIdentifier<TInput>(
     } catch (cause) {
       return missingKey(`the key selector threw: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
     }
-    if (isMissing(material)) return missingKey(`the key selector found ${describeMissing(material)}`);
+    if (isMissing(material)) {
+      // A path can say where it lost its way: a body that is not JSON reads better than "undefined".
+      const stop = typeof options.key === 'string' ? explainPath(input, options.key) : undefined;
+      const where = stop === undefined ? '' : ` (${stop})`;
+      return missingKey(`the key selector found ${describeMissing(material)}${where}`);
+    }
     return { id: `${options.keyPrefix ?? scope}#${hashMaterial(material)}`, fingerprint: fingerprintOf(input) };
   };
 }

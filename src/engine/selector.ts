@@ -39,6 +39,30 @@ function parseJsonContainer(text: string): unknown {
   }
 }
 
+/**
+ * Where a dotted path stops finding anything in `input`, for the message of a missing key:
+ * `"body" is a string that is not a JSON object or array`, `"detail" has no "orderId"`,
+ * `the input is null`. Undefined when the path reaches its end.
+ */
+export function explainPath(input: unknown, path: string): string | undefined {
+  const segments = path.split('.');
+  let current = input;
+  for (const [index, segment] of segments.entries()) {
+    const walked = index === 0 ? 'the input' : `"${segments.slice(0, index).join('.')}"`;
+    if (typeof current === 'string') {
+      const parsed = parseJsonContainer(current);
+      if (parsed === undefined) return `${walked} is a string that is not a JSON object or array`;
+      current = parsed;
+    }
+    if (current === null || typeof current !== 'object')
+      return `${walked} is ${current === null ? 'null' : `a ${typeof current}`}`;
+    if (!(segment in current)) return `${walked} has no "${segment}"`;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  // The path reached its end: the value there is what is missing, and the caller names it.
+  return undefined;
+}
+
 /** True for values that cannot identify a request: nothing, null, '', [] and {}. */
 export function isMissing(value: unknown): boolean {
   if (value === undefined || value === null || value === '') return true;

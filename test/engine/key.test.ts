@@ -30,6 +30,17 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson(value)).toThrow(message);
   });
 
+  it.each([
+    ['Map', new Map([['order', 1]])],
+    ['Set', new Set(['order'])],
+    ['RegExp', /order/],
+  ])('rejects a %s, whose JSON form {} would give every such key one record', (name, value) => {
+    expect(() => canonicalJson({ key: value })).toThrow(InvalidIdempotencyKeyError);
+    expect(() => canonicalJson({ key: value })).toThrow(`$.key: a ${name} has no faithful JSON form`);
+    expect(canonicalJson({ key: {} })).toBe('{"key":{}}');
+    expect(canonicalJson(Object.create(null))).toBe('{}');
+  });
+
   it('rejects a cycle but accepts the same object twice side by side', () => {
     const shared = { x: 1 };
     expect(canonicalJson({ a: shared, b: shared })).toBe('{"a":{"x":1},"b":{"x":1}}');
