@@ -600,7 +600,7 @@ it(`bad input: ${CASES.length} cases, each a typed error naming the problem, not
   }
   const table = markdownTable(['#', 'kind', 'input', 'error', 'message', 'table afterwards'], rows);
   console.log(`\nBad input (${CASES.length} cases)\n${table}\n`);
-  publish('bad-input', table);
+  await publish('bad-input', table);
   expect(failures).toEqual([]);
   expect(CASES.length).toBeGreaterThanOrEqual(25);
 });
@@ -644,5 +644,5 @@ it('keys that are huge, unicode or binary are valid: each maps to its own short 
   }
   const table = markdownTable(['key', 'same key again', 'a different key', 'table afterwards'], rows);
   console.log(`\nValid but unusual keys\n${table}\n`);
-  publish('valid-keys', table);
+  await publish('valid-keys', table);
 });

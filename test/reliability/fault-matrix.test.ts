@@ -138,7 +138,7 @@ it('fault matrix: no double execution, no overwritten result, no stuck claim, fo
     `Totals: ${totals['double-execution']} double executions within a live claim, ${totals.overwritten} overwritten results, ${totals['stuck-claim']} claims stuck past their in-progress expiry, ${totals['wrong-replay']} wrong replays, ${totals['lost-result']} lost results.`,
   ].join('\n');
   console.log(`\nFault matrix\n${table}\n${summary}\n`);
-  publish('fault-matrix', `${table}\n\n${summary}`);
+  await publish('fault-matrix', `${table}\n\n${summary}`);
 
   for (const result of results) {
     expect(result.injected, `${result.target.label} × ${result.fault} (${result.mode}) injected no fault`).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { hashMaterial } from '../../src/engine/hash.js';
 import {
@@ -208,13 +208,27 @@ const DOCS = new URL('../../docs/reliability.md', import.meta.url);
  * With IDEMPOTENCY_WRITE_DOCS=1, replaces the part of docs/reliability.md between
  * `<!-- name:start -->` and `<!-- name:end -->` with what this run measured.
  */
-export function publish(name: string, markdown: string): void {
+export async function publish(name: string, markdown: string): Promise<void> {
   if (process.env.IDEMPOTENCY_WRITE_DOCS !== '1') return;
-  const text = readFileSync(DOCS, 'utf8');
-  const start = `<!-- ${name}:start -->`;
-  const end = `<!-- ${name}:end -->`;
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`docs/reliability.md has no ${start} ... ${end} section`);
-  writeFileSync(DOCS, `${text.slice(0, from + start.length)}\n${markdown}\n${text.slice(to)}`);
+  // Test files run in parallel workers: one writer at a time, or a section gets lost.
+  const lock = new URL('../../docs/.reliability.lock', import.meta.url);
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      break;
+    } catch {
+      await sleep(20);
+    }
+  }
+  try {
+    const text = readFileSync(DOCS, 'utf8');
+    const start = `<!-- ${name}:start -->`;
+    const end = `<!-- ${name}:end -->`;
+    const from = text.indexOf(start);
+    const to = text.indexOf(end);
+    if (from < 0 || to < from) throw new Error(`docs/reliability.md has no ${start} ... ${end} section`);
+    writeFileSync(DOCS, `${text.slice(0, from + start.length)}\n${markdown}\n${text.slice(to)}`);
+  } finally {
+    rmSync(lock, { force: true });
+  }
 }

@@ -31,7 +31,7 @@ beforeAll(async () => {
   table = await createTable(direct);
 });
 afterAll(async () => {
-  publish(
+  await publish(
     'load',
     markdownTable(
       ['run', 'invocations', 'keys', 'concurrency', 'executions', 'lost results', 'DynamoDB requests', 'throughput'],

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ALL_FAULTS, type DynamoDBOperation, type FaultRule } from '../support/fault-proxy.js';
 import { manualClock } from '../support/fixtures.js';
 import { checkResume, checkStep, observe, tally, type Violation } from '../support/idempotency-model.js';
-import { type Harness, runStep, SOAK, type Stalled, type StepInvocation, startHarness } from './harness.js';
+import { type Harness, publish, runStep, SOAK, type Stalled, type StepInvocation, startHarness } from './harness.js';
 
 /**
  * Random schedules of invocations over a few keys, with random network faults, crashed attempts
@@ -190,13 +190,14 @@ it(`random schedules with faults, crashes and clock steps keep every guarantee (
   }
   executions = harness.ledger.executions.length - ledgerStart;
   const counts = tally(found);
-  console.log(
-    `\nModel-based property test (seed ${SEED}): ${schedules} schedules, ${totalSteps} steps, ${executions} handler executions, ` +
-      `${harness.proxy.faultsInjected() - faultsBefore} faults injected, ${(Date.now() - started) / 1000} s; ` +
-      `violations: ${Object.entries(counts)
-        .map(([kind, count]) => `${count} ${kind}`)
-        .join(', ')}.\n`,
-  );
+  const summary =
+    `Model-based property test (seed ${SEED}): ${schedules} schedules, ${totalSteps} steps, ${executions} handler executions, ` +
+    `${harness.proxy.faultsInjected() - faultsBefore} faults injected, ${(Date.now() - started) / 1000} s; ` +
+    `violations: ${Object.entries(counts)
+      .map(([kind, count]) => `${count} ${kind}`)
+      .join(', ')}.`;
+  console.log(`\n${summary}\n`);
+  await publish('property', summary);
   expect(schedules).toBeGreaterThanOrEqual(RUNS);
   expect(found).toEqual([]);
 }, 600_000);
