@@ -36,7 +36,8 @@ export function markReplayed(response: unknown, request: HttpRequestView): unkno
   return {
     statusCode: 200,
     headers: { 'content-type': 'application/json', [REPLAYED_HEADER]: 'true' },
-    body: typeof response === 'string' ? response : JSON.stringify(response ?? null),
+    // Lambda hands API Gateway the JSON of the return value, and that JSON becomes the body.
+    body: JSON.stringify(response ?? null),
     isBase64Encoded: false,
   };
 }
