@@ -117,24 +117,9 @@ export function httpIdempotency<TEvent extends HttpEvent = HttpEvent, TResult ex
       try {
         await core.before(request);
       } catch (error) {
-        if (error instanceof PayloadMismatchError) {
-          return answer(request, view, {
-            type: HttpProblemType.keyReused,
-            title: 'Idempotency-Key reused',
-            status: 422,
-            detail: 'This Idempotency-Key was already used for a different request; use a new key for a new request.',
-          });
-        }
-        if (error instanceof InProgressError) {
-          return answer(request, view, {
-            type: HttpProblemType.inProgress,
-            title: 'Request in progress',
-            status: 409,
-            detail: 'A request with this Idempotency-Key is still being processed; retry it later to receive its response.',
-            headers: { 'Retry-After': String(retryAfterSeconds) },
-          });
-        }
-        throw error;
+        const problem = refusalOf(error, retryAfterSeconds);
+        if (problem === undefined) throw error;
+        return answer(request, view, problem);
       }
       if (!Object.hasOwn(request, 'earlyResponse')) return undefined;
       const replayed = markReplayed(request.earlyResponse, view) as TResult;
@@ -144,6 +129,28 @@ export function httpIdempotency<TEvent extends HttpEvent = HttpEvent, TResult ex
     after: core.after,
     onError: core.onError,
   };
+}
+
+/** The client-facing answer to the engine refusing a request, or undefined for a real failure. */
+function refusalOf(error: unknown, retryAfterSeconds: number): Problem | undefined {
+  if (error instanceof PayloadMismatchError) {
+    return {
+      type: HttpProblemType.keyReused,
+      title: 'Idempotency-Key reused',
+      status: 422,
+      detail: 'This Idempotency-Key was already used for a different request; use a new key for a new request.',
+    };
+  }
+  if (error instanceof InProgressError) {
+    return {
+      type: HttpProblemType.inProgress,
+      title: 'Request in progress',
+      status: 409,
+      detail: 'A request with this Idempotency-Key is still being processed; retry it later to receive its response.',
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    };
+  }
+  return undefined;
 }
 
 function validate(options: HttpIdempotencyOptions) {
