@@ -12,14 +12,13 @@ import { createIdempotencyEngine } from '../engine/idempotency-engine.js';
 import { isMissing } from '../engine/selector.js';
 import { MissingIdempotencyKeyError } from '../errors.js';
 import { remainingTimeOf, scopeOf } from '../lambda/context.js';
-import { runBounded } from './bounded-runner.js';
 import { RecordNotProcessedError } from './errors.js';
 import { detectEvent, type EventSource } from './event-source.js';
 import { type IdempotentBatchOptions, validateBatchOptions } from './options.js';
-import { runLane, toLanes } from './ordering.js';
 import { partialBatchResponse } from './partial-response.js';
 import { createRecordProcessor, type RecordInput, type RecordOutcome } from './record-processor.js';
 import { compileRecordSelector, type RecordReader } from './record-selector.js';
+import { runOrdered } from './scheduler.js';
 
 /** A record (or, for EventBridge, the event) one call of the record handler receives. */
 export type BatchRecord = SQSRecord | KinesisStreamRecord | DynamoDBRecord | EventBridgeEvent<string, unknown>;
@@ -129,20 +128,15 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
     };
     const identifierAt = (index: number) => source.itemIdentifier(records[index]);
     const groupOfRecord = groupOf(source);
-    const lanes = toLanes(
-      records.map((_, index) => index),
-      (index) => groupOfRecord(records[index] as TRecord),
-    );
-    await runBounded(lanes, concurrency, (lane) =>
-      runLane(
-        lane,
-        async (index) => settle(index, await process(records[index] as TRecord)),
-        (index, failedIndex) => {
-          const error = new RecordNotProcessedError(identifierAt(index), identifierAt(failedIndex), 'ordering');
-          settle(index, { kind: 'failed', error });
-        },
-      ),
-    );
+    await runOrdered(records.length, {
+      concurrency,
+      groupOf: (index) => groupOfRecord(records[index] as TRecord),
+      run: async (index) => settle(index, await process(records[index] as TRecord)),
+      block: (index, failedIndex) => {
+        const error = new RecordNotProcessedError(identifierAt(index), identifierAt(failedIndex), 'ordering');
+        settle(index, { kind: 'failed', error });
+      },
+    });
     // A record without an outcome never ran: reporting it is the safe side.
     const failed = outcomes.flatMap((outcome, index) => ((outcome?.kind ?? 'failed') === 'failed' ? [identifierAt(index)] : []));
     return partialBatchResponse(failed);
