@@ -12,7 +12,7 @@ import { createIdempotencyEngine } from '../engine/idempotency-engine.js';
 import { isMissing } from '../engine/selector.js';
 import { MissingIdempotencyKeyError } from '../errors.js';
 import { remainingTimeOf, scopeOf } from '../lambda/context.js';
-import { RecordNotProcessedError } from './errors.js';
+import { MalformedRecordError, RecordNotProcessedError } from './errors.js';
 import { detectEvent, type EventSource } from './event-source.js';
 import { type IdempotentBatchOptions, validateBatchOptions } from './options.js';
 import { partialBatchResponse } from './partial-response.js';
@@ -128,10 +128,23 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
     };
     const identifierAt = (index: number) => source.itemIdentifier(records[index]);
     const groupOfRecord = groupOf(source);
+    // A record whose group cannot be read fails alone; without its group it orders with nothing.
+    const unreadable = new Map<number, MalformedRecordError>();
+    const groups = records.map((record, index) => {
+      try {
+        return groupOfRecord(record);
+      } catch (error) {
+        unreadable.set(index, new MalformedRecordError(identifierAt(index), `groupBy threw: ${String(error)}`, { cause: error }));
+        return undefined;
+      }
+    });
     await runOrdered(records.length, {
       concurrency,
-      groupOf: (index) => groupOfRecord(records[index] as TRecord),
-      run: async (index) => settle(index, await process(records[index] as TRecord)),
+      groupOf: (index) => groups[index],
+      run: async (index) => {
+        const error = unreadable.get(index);
+        return settle(index, error ? { kind: 'failed', error } : await process(records[index] as TRecord));
+      },
       block: (index, failedIndex) => {
         const error = new RecordNotProcessedError(identifierAt(index), identifierAt(failedIndex), 'ordering');
         settle(index, { kind: 'failed', error });
