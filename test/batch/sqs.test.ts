@@ -55,6 +55,8 @@ describe('idempotentBatch with a standard SQS queue', () => {
     const handler = idempotentBatch(
       async (record: SQSRecord) => {
         runs.push(record.messageId);
+        // Slow enough that the copy starts while the first is still running.
+        await new Promise((resolve) => setTimeout(resolve, 25));
         return { applied: orderOf(record).orderId };
       },
       {
