@@ -16,6 +16,7 @@ import {
   IdempotencyConfigError,
   idempotentBatch,
   MalformedRecordError,
+  PayloadMismatchError,
   ResultNotSerializableError,
   StoreError,
 } from '../../src/index.js';
@@ -88,6 +89,26 @@ describe('idempotentBatch when things go wrong', () => {
     });
     expect(failuresOf(await handler(event, freshContext()))).toEqual([broken.messageId]);
     expect(errors[0]).toBeInstanceOf(MalformedRecordError);
+  });
+
+  it('fails a record whose key was used with another payload, and only that record', async () => {
+    const runs: string[] = [];
+    const errors: unknown[] = [];
+    const handler = idempotentBatch(async (record: SQSRecord) => void runs.push(record.messageId), {
+      store: fixture.store,
+      key: 'body.orderId',
+      payload: 'body.amount',
+      logger: recordingLogger(),
+      onRecordFailure: (_record, error) => void errors.push(error),
+    });
+    const context = freshContext();
+    await handler(sampleEvent('sqs'), context);
+    const changed = sampleEvent<SQSEvent>('sqs');
+    const tampered = changed.Records[0] as SQSRecord;
+    tampered.body = JSON.stringify({ ...JSON.parse(tampered.body), amount: 1 });
+    expect(failuresOf(await handler(changed, context))).toEqual([tampered.messageId]);
+    expect(errors).toEqual([expect.any(PayloadMismatchError)]);
+    expect(runs).toHaveLength(3);
   });
 
   it('refuses unusable options at setup, naming them', () => {
