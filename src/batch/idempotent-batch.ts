@@ -59,6 +59,10 @@ const BATCH_SCOPE = 'batch-record';
  * Enable `ReportBatchItemFailures` on the event source mapping: without it Lambda ignores the
  * partial response.
  *
+ * @throws {IdempotencyConfigError} at setup, naming an unusable option.
+ * The returned handler rejects with `UnsupportedEventError` for an event of another source; for
+ * EventBridge it rejects as `makeIdempotent` would (the handler's error, `InProgressError`...).
+ *
  * @example
  * export const handler = idempotentBatch(
  *   async (record) => { await applyOrder(JSON.parse(record.body)); },
