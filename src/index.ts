@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 
-export { MalformedRecordError, RecordNotProcessedError, UnsupportedEventError } from './batch/errors.js';
+export { MalformedRecordError, RecordNotProcessedError } from './batch/errors.js';
 export type { EventSourceKind } from './batch/event-source.js';
 export type {
   BatchEventOf,

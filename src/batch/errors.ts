@@ -1,14 +1,6 @@
 import { IdempotencyError } from '../errors.js';
 
 /**
- * The event is neither an SQS, Kinesis or DynamoDB Streams batch nor an EventBridge event, or
- * mixes record sources. Thrown for the whole invocation: no record can be attributed.
- */
-export class UnsupportedEventError extends IdempotencyError {
-  override name = 'UnsupportedEventError';
-}
-
-/**
  * A record cannot be read the way the key or payload selector asks (a body that is not JSON under
  * a JSON path, a selector that threw). The record is reported in `batchItemFailures`; the others
  * are processed.

@@ -1,6 +1,6 @@
 import type { DynamoDBRecord, EventBridgeEvent, KinesisStreamRecord, SQSRecord } from 'aws-lambda';
 import { canonicalJson } from '../engine/canonical-json.js';
-import { UnsupportedEventError } from './errors.js';
+import { UnsupportedEventError } from '../errors.js';
 
 /** Where a batch or event comes from; FIFO queues and streams keep order within a group. */
 export type EventSourceKind = 'sqs' | 'sqs-fifo' | 'kinesis' | 'dynamodb' | 'eventbridge';
