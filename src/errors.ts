@@ -12,6 +12,15 @@ export class IdempotencyConfigError extends IdempotencyError {
   override name = 'IdempotencyConfigError';
 }
 
+/**
+ * An adapter received an event it cannot read: `httpIdempotency` given a non-HTTP event, or
+ * `idempotentBatch` given an event of no supported source (or one mixing sources). It fails the
+ * whole invocation: nothing in the event can be attributed.
+ */
+export class UnsupportedEventError extends IdempotencyError {
+  override name = 'UnsupportedEventError';
+}
+
 /** The key selector found nothing usable (undefined, null, an empty string, array or object). */
 export class MissingIdempotencyKeyError extends IdempotencyError {
   override name = 'MissingIdempotencyKeyError';

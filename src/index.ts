@@ -3,6 +3,19 @@
  * result to every retry.
  * @packageDocumentation
  */
+
+export { MalformedRecordError, RecordNotProcessedError } from './batch/errors.js';
+export type { EventSourceKind } from './batch/event-source.js';
+export type {
+  BatchEventOf,
+  BatchRecord,
+  BatchResponseOf,
+  IdempotentBatchHandler,
+  RecordHandler,
+} from './batch/idempotent-batch.js';
+export { idempotentBatch } from './batch/idempotent-batch.js';
+export type { BatchLogger, IdempotentBatchOptions } from './batch/options.js';
+export type { BatchResponse } from './batch/partial-response.js';
 export type { Attempt, Begin, IdempotencyEngine, InvocationRequest } from './engine/idempotency-engine.js';
 export { createIdempotencyEngine } from './engine/idempotency-engine.js';
 export type { IdempotencyOptions, WarningLogger } from './engine/options.js';
@@ -26,8 +39,19 @@ export {
   ResultTooLargeError,
   StoreError,
   UnstorableResultError,
+  UnsupportedEventError,
 } from './errors.js';
-export type { IdempotencyMiddleware, MiddyRequestLike } from './middleware/middy.js';
+export type { CallerIdentity } from './http/caller.js';
+export type { HttpEvent, HttpEventShape, HttpRequestView, HttpResponse } from './http/http-event.js';
+export {
+  defaultHttpScope,
+  type HttpIdempotencyOptions,
+  type HttpScopeRequest,
+  httpIdempotency,
+} from './http/http-idempotency.js';
+export { HttpProblemType } from './http/problem.js';
+export { REPLAYED_HEADER } from './http/replay.js';
+export type { IdempotencyMiddleware, IdempotencyMiddlewareOptions, MiddyRequestLike } from './middleware/middy.js';
 export { idempotency } from './middleware/middy.js';
 export type { DynamoDBAttributeNames } from './stores/dynamodb-item.js';
 export { DynamoDBStore, type DynamoDBStoreOptions } from './stores/dynamodb-store.js';

@@ -16,13 +16,16 @@ describe('exported errors', () => {
       'InProgressError',
       'InvalidIdempotencyKeyError',
       'LeaseLostError',
+      'MalformedRecordError',
       'MissingIdempotencyKeyError',
       'PayloadMismatchError',
+      'RecordNotProcessedError',
       'ResultNotPersistedError',
       'ResultNotSerializableError',
       'ResultTooLargeError',
       'StoreError',
       'UnstorableResultError',
+      'UnsupportedEventError',
     ]);
   });
 
