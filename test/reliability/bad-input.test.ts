@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type AttributeValue, DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
@@ -8,6 +9,11 @@ import { hashMaterial } from '../../src/engine/hash.js';
 import {
   CorruptRecordError,
   DynamoDBStore,
+  type HttpEvent,
+  type HttpIdempotencyOptions,
+  HttpProblemType,
+  type HttpResponse,
+  httpIdempotency,
   IdempotencyConfigError,
   IdempotencyError,
   InvalidIdempotencyKeyError,
@@ -21,7 +27,8 @@ import {
   StoreError,
   UnstorableResultError,
 } from '../../src/index.js';
-import { lambdaContext, type StoreFixture, storeFixture } from '../support/fixtures.js';
+import { headersOf, httpShapes, withBody, withCaller, withHeader, withKey } from '../http/http-events.js';
+import { deferred, lambdaContext, type StoreFixture, storeFixture } from '../support/fixtures.js';
 import { markdownTable, publish } from './harness.js';
 
 /**
@@ -645,4 +652,277 @@ it('keys that are huge, unicode or binary are valid: each maps to its own short 
   const table = markdownTable(['key', 'same key again', 'a different key', 'table afterwards'], rows);
   console.log(`\nValid but unusual keys\n${table}\n`);
   await publish('valid-keys', table);
+});
+
+/** An HTTP endpoint of its own (its own function name, so its own records) that counts executions. */
+function httpEndpoint(functionName: string, options: Partial<HttpIdempotencyOptions> = {}, work?: Promise<void>) {
+  let executions = 0;
+  const handler = middy(async (): Promise<HttpResponse> => {
+    executions++;
+    await work;
+    return { statusCode: 201, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ payment: executions }) };
+  }).use(httpIdempotency({ store: fixture.store, logger: { warn: () => undefined }, ...options }));
+  return {
+    invoke: (event: unknown) => handler(event as HttpEvent, lambdaContext(30_000, functionName)),
+    executions: () => executions,
+  };
+}
+
+const httpApi = (): HttpEvent => httpShapes.find((shape) => shape.file === 'http-api.json')!.event();
+const restApi = (): HttpEvent => httpShapes.find((shape) => shape.file === 'rest-api.json')!.event();
+
+interface HttpCase {
+  readonly input: string;
+  /** `400 urn:...` for a problem response, or an error class name. */
+  readonly answer: string;
+  readonly detail: RegExp;
+  readonly after: 'nothing written' | 'first response kept' | 'claim in progress kept';
+  /** Records the case leaves in its own scope. */
+  readonly records: number;
+  act(functionName: string): Promise<unknown>;
+}
+
+const MISSING = `400 ${HttpProblemType.keyMissing}`;
+const MALFORMED = `400 ${HttpProblemType.keyMalformed}`;
+const once = (event: () => HttpEvent) => (functionName: string) => httpEndpoint(functionName).invoke(event());
+/** The first request runs; the second, with the same key, differs as `change` says. */
+const twice = (change: (event: HttpEvent) => HttpEvent) => async (functionName: string) => {
+  const endpoint = httpEndpoint(functionName);
+  await endpoint.invoke(withKey(httpApi(), 'k-1'));
+  return endpoint.invoke(change(withKey(httpApi(), 'k-1')));
+};
+
+const HTTP_CASES: readonly HttpCase[] = [
+  {
+    input: 'POST without Idempotency-Key',
+    answer: MISSING,
+    detail: /requires an Idempotency-Key header/,
+    after: 'nothing written',
+    records: 0,
+    act: once(() => withHeader(httpApi(), 'Idempotency-Key')),
+  },
+  {
+    input: 'Idempotency-Key: (empty)',
+    answer: MISSING,
+    detail: /requires an Idempotency-Key header/,
+    after: 'nothing written',
+    records: 0,
+    act: once(() => withKey(httpApi(), '')),
+  },
+  {
+    input: 'Idempotency-Key: (spaces only)',
+    answer: MISSING,
+    detail: /requires an Idempotency-Key header/,
+    after: 'nothing written',
+    records: 0,
+    act: once(() => withKey(httpApi(), '   ')),
+  },
+  {
+    input: 'header spelled Idempotency_Key',
+    answer: MISSING,
+    detail: /requires an Idempotency-Key header/,
+    after: 'nothing written',
+    records: 0,
+    act: once(() => withHeader(withHeader(httpApi(), 'Idempotency-Key'), 'Idempotency_Key', 'k-1')),
+  },
+  {
+    input: 'a 256-character key',
+    answer: MALFORMED,
+    detail: /256 characters long; at most 255/,
+    after: 'nothing written',
+    records: 0,
+    act: once(() => withKey(httpApi(), 'k'.repeat(256))),
+  },
+  {
+    input: 'a key with a space',
+    answer: MALFORMED,
+    detail: /only hold visible ASCII/,
+    after: 'nothing written',
+    records: 0,
+    act: once(() => withKey(httpApi(), 'order 1')),
+  },
+  {
+    input: 'a Cyrillic key',
+    answer: MALFORMED,
+    detail: /only hold visible ASCII/,
+    after: 'nothing written',
+    records: 0,
+    act: once(() => withKey(httpApi(), 'ключ')),
+  },
+  {
+    input: 'a key with a control character',
+    answer: MALFORMED,
+    detail: /only hold visible ASCII/,
+    after: 'nothing written',
+    records: 0,
+    act: once(() => withKey(httpApi(), 'k\u0007')),
+  },
+  {
+    input: 'the header sent twice (REST multi-value)',
+    answer: MALFORMED,
+    detail: /sent 2 times/,
+    after: 'nothing written',
+    records: 0,
+    act: once(() => withHeader(restApi(), 'Idempotency-Key', 'k-1', 'k-2')),
+  },
+  {
+    input: 'a comma list "k-1,k-2" (HTTP API joins repeats)',
+    answer: MALFORMED,
+    detail: /more than one value/,
+    after: 'nothing written',
+    records: 0,
+    act: once(() => withKey(httpApi(), 'k-1,k-2')),
+  },
+  {
+    input: 'quoted key with an invalid escape',
+    answer: MALFORMED,
+    detail: /invalid escape/,
+    after: 'nothing written',
+    records: 0,
+    act: once(() => withKey(httpApi(), '"k\\x"')),
+  },
+  {
+    input: 'quoted key without its closing quote',
+    answer: MALFORMED,
+    detail: /no closing quote/,
+    after: 'nothing written',
+    records: 0,
+    act: once(() => withKey(httpApi(), '"k-1')),
+  },
+  {
+    input: 'quoted key followed by parameters',
+    answer: MALFORMED,
+    detail: /followed by other characters/,
+    after: 'nothing written',
+    records: 0,
+    act: once(() => withKey(httpApi(), '"k-1";a=1')),
+  },
+  {
+    input: 'same key, another body',
+    answer: `422 ${HttpProblemType.keyReused}`,
+    detail: /already used for a different request/,
+    after: 'first response kept',
+    records: 1,
+    act: twice((event) => withBody(event, '{"amount":1}')),
+  },
+  {
+    input: 'same key, another query string',
+    answer: `422 ${HttpProblemType.keyReused}`,
+    detail: /already used for a different request/,
+    after: 'first response kept',
+    records: 1,
+    act: twice((event) => Object.assign(event, { rawQueryString: 'refund=true', queryStringParameters: { refund: 'true' } })),
+  },
+  {
+    input: 'same key while the first is still running',
+    answer: `409 ${HttpProblemType.inProgress}`,
+    detail: /still being processed/,
+    after: 'claim in progress kept',
+    records: 1,
+    act: async (functionName) => {
+      const gate = deferred();
+      const endpoint = httpEndpoint(functionName, {}, gate.promise);
+      const first = endpoint.invoke(withKey(httpApi(), 'k-1'));
+      await sleep(100);
+      const second = await endpoint.invoke(withKey(httpApi(), 'k-1'));
+      expect(headersOf(second)['retry-after']).toBe('1');
+      setTimeout(() => gate.resolve(), 0);
+      void first;
+      return second;
+    },
+  },
+  {
+    input: 'an SQS event given to httpIdempotency',
+    answer: 'UnsupportedEventError',
+    detail: /not an API Gateway .* request: it has no HTTP method/,
+    after: 'nothing written',
+    records: 0,
+    act: once(() => ({ Records: [{ messageId: 'm-1', body: '{}' }] }) as unknown as HttpEvent),
+  },
+  {
+    input: 'an empty object as the event',
+    answer: 'UnsupportedEventError',
+    detail: /it has no HTTP method/,
+    after: 'nothing written',
+    records: 0,
+    act: once(() => ({}) as HttpEvent),
+  },
+  {
+    input: "methods: 'POST' (not an array)",
+    answer: 'IdempotencyConfigError',
+    detail: /"methods" must be an array/,
+    after: 'nothing written',
+    records: 0,
+    act: async (name) => httpEndpoint(name, { methods: 'POST' as unknown as string[] }),
+  },
+  {
+    input: 'retryAfterSeconds: -1',
+    answer: 'IdempotencyConfigError',
+    detail: /"retryAfterSeconds" must be a whole number of seconds, got -1/,
+    after: 'nothing written',
+    records: 0,
+    act: async (name) => httpEndpoint(name, { retryAfterSeconds: -1 }),
+  },
+];
+
+function answerOf(outcome: unknown): { answer: string; detail: string } {
+  if (outcome instanceof Error) return { answer: outcome.name, detail: outcome.message };
+  const response = outcome as { statusCode?: number; body?: string } | undefined;
+  if (response?.statusCode === undefined) return { answer: 'no answer', detail: '' };
+  const problem = JSON.parse(response.body ?? '{}') as { type?: string; detail?: string };
+  return { answer: `${response.statusCode} ${problem.type ?? ''}`.trim(), detail: problem.detail ?? response.body ?? '' };
+}
+
+it(`HTTP: ${HTTP_CASES.length} bad headers and header tricks, each a clear problem response or typed error`, async () => {
+  const rows: string[][] = [];
+  const failures: string[] = [];
+  for (const [index, testCase] of HTTP_CASES.entries()) {
+    const functionName = `http-bad-${index + 1}`;
+    const outcome = await testCase.act(functionName).then(
+      (value) => value,
+      (error: unknown) => error,
+    );
+    const items = await itemsOf(functionName);
+    const { answer, detail } = answerOf(outcome);
+    const typed = !(outcome instanceof Error) || outcome instanceof IdempotencyError;
+    const table =
+      items.length === 0
+        ? 'nothing written'
+        : items.length === 1 && items[0]!.status === 'COMPLETED'
+          ? 'first response kept'
+          : items.length === 1 && items[0]!.status === 'INPROGRESS'
+            ? 'claim in progress kept'
+            : `${items.length} records`;
+    const ok =
+      typed &&
+      answer === testCase.answer &&
+      testCase.detail.test(detail) &&
+      table === testCase.after &&
+      items.length === testCase.records;
+    if (!ok) failures.push(`#${index + 1} ${testCase.input}: ${answer} "${detail}", table "${table}"`);
+    rows.push([
+      String(index + 1),
+      testCase.input,
+      `${ok ? '✓' : '✗'} ${answer.replace('urn:lambda-idempotency:problem:', '')}`,
+      truncate(detail, 100),
+      table,
+    ]);
+  }
+  const table = markdownTable(['#', 'request', 'answer', 'detail', 'table afterwards'], rows);
+  console.log(`\nHTTP bad input (${HTTP_CASES.length} cases)\n${table}\n`);
+  await publish('http-bad-input', table);
+  expect(failures).toEqual([]);
+});
+
+it('HTTP: header spellings that are the same key, and callers that are not', async () => {
+  const endpoint = httpEndpoint('http-same-key');
+  const first = await endpoint.invoke(withKey(httpApi(), 'k-1'));
+  const upper = await endpoint.invoke(withHeader(httpApi(), 'IDEMPOTENCY-KEY', 'k-1'));
+  const quoted = await endpoint.invoke(withKey(httpApi(), '"k-1"'));
+  expect(endpoint.executions()).toBe(1);
+  expect(headersOf(upper)['idempotent-replayed']).toBe('true');
+  expect(JSON.parse((quoted as { body: string }).body)).toEqual(JSON.parse((first as { body: string }).body));
+  const otherCaller = await endpoint.invoke(withCaller(withKey(httpApi(), 'k-1'), 'another-user'));
+  expect(endpoint.executions()).toBe(2);
+  expect(headersOf(otherCaller)['idempotent-replayed']).toBeUndefined();
 });
