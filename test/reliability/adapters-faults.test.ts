@@ -9,7 +9,7 @@ import { createTable, endpoint, type TestTable, testClient } from '../support/dy
 import { faultClient } from '../support/fault-client.js';
 import { FaultProxy, type FaultRule, seededRandom } from '../support/fault-proxy.js';
 import { lambdaContext } from '../support/fixtures.js';
-import { pool, SOAK } from './harness.js';
+import { pool, publish, SOAK } from './harness.js';
 
 /**
  * The HTTP and batch adapters with the network between them and DynamoDB failing at random:
@@ -17,6 +17,12 @@ import { pool, SOAK } from './harness.js';
  */
 
 const SEED = Number(process.env.IDEMPOTENCY_SEED ?? 20261129);
+/**
+ * The invocations' remaining time, so their claims' lifetime. Longer than the slowest invocation
+ * under these faults (a claim and a completing write through every retry, about 3.5 s), as a
+ * Lambda timeout is; short enough that a claim orphaned by a lost response lapses within the test.
+ */
+const REMAINING_MS = 5_000;
 const RULES: readonly FaultRule[] = [
   { fault: 'throttle', probability: 0.08 },
   { fault: 'server-error', probability: 0.04 },
@@ -38,7 +44,9 @@ beforeAll(async () => {
   store = new DynamoDBStore({ tableName: table.name, client });
   for (const rule of RULES) proxy.inject(rule);
 });
+const summaries: string[] = [];
 afterAll(async () => {
+  await publish('adapters', summaries.map((line) => `- ${line}`).join('\n'));
   await proxy.stop();
   client.destroy();
   await table.drop();
@@ -64,15 +72,15 @@ it('HTTP under faults: each payment is charged once and every retry gets the sam
 
   /** A client that retries 409s, 5xx and failed invocations (API Gateway's 502) until it gets an answer. */
   async function pay(paymentId: string): Promise<{ status: number; body: string; retries: number }> {
-    for (let retries = 0; retries < 100; retries++) {
+    for (let retries = 0; retries < 400; retries++) {
       const event = withBody(withKey(sample.event(), `key-${paymentId}`), JSON.stringify({ paymentId, amount: 4200 }));
-      const response = (await handler(event, lambdaContext(30_000, 'http-faults-fn')).catch(() => undefined)) as
+      const response = (await handler(event, lambdaContext(REMAINING_MS, 'http-faults-fn')).catch(() => undefined)) as
         | { statusCode: number; body: string }
         | undefined;
       if (response !== undefined && response.statusCode < 500 && response.statusCode !== 409) {
         return { status: response.statusCode, body: response.body, retries };
       }
-      await sleep(10);
+      await sleep(25);
     }
     throw new Error(`payment ${paymentId} never got an answer`);
   }
@@ -85,10 +93,11 @@ it('HTTP under faults: each payment is charged once and every retry gets the sam
     ),
   );
   const retries = answers.reduce((sum, answer) => sum + answer.retries, 0);
-  console.log(
-    `\nHTTP under faults: ${payments} payments × ${clientsPerPayment} clients, ${proxy.faultsInjected() - faultsBefore} faults injected, ` +
-      `${retries} client retries, ${[...charges.values()].reduce((sum, count) => sum + count, 0)} charges.\n`,
-  );
+  const summary =
+    `HTTP under faults: ${payments} payments × ${clientsPerPayment} concurrent clients, ${proxy.faultsInjected() - faultsBefore} faults injected, ` +
+    `${retries} client retries, ${[...charges.values()].reduce((sum, count) => sum + count, 0)} charges.`;
+  console.log(`\n${summary}\n`);
+  summaries.push(summary);
   expect(proxy.faultsInjected() - faultsBefore).toBeGreaterThan(0);
   for (const paymentId of ids) {
     expect(charges.get(paymentId), paymentId).toBe(1);
@@ -132,11 +141,13 @@ it('SQS batch under faults: failed records are redelivered until done, and each 
   const queue = Array.from({ length: messages }, (_, index) => index);
   const done = new Set<number>();
   let batches = 0;
-  while (queue.length > 0 && batches < 200) {
+  while (queue.length > 0 && batches < 1_000) {
     const batch = queue.splice(0, 10);
     batches++;
-    const response = await handler({ Records: batch.map(recordOf) } as SQSEvent, lambdaContext(30_000, 'sqs-faults-fn'));
+    const response = await handler({ Records: batch.map(recordOf) } as SQSEvent, lambdaContext(REMAINING_MS, 'sqs-faults-fn'));
     const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+    // The queue's visibility timeout: a failed record comes back a little later.
+    if (failed.size > 0) await sleep(25);
     for (const index of batch) {
       if (failed.has(`msg-${SEED}-${index}`)) queue.push(index);
       else {
@@ -145,10 +156,11 @@ it('SQS batch under faults: failed records are redelivered until done, and each 
       }
     }
   }
-  console.log(
-    `\nSQS batch under faults: ${messages} messages in ${batches} batches, ${proxy.faultsInjected() - faultsBefore} faults injected, ` +
-      `${[...applied.values()].reduce((sum, count) => sum + count, 0)} applications.\n`,
-  );
+  const summary =
+    `SQS batch under faults: ${messages} messages in ${batches} batches of up to 10 (failed records and 10 % of the others redelivered), ` +
+    `${proxy.faultsInjected() - faultsBefore} faults injected, ${[...applied.values()].reduce((sum, count) => sum + count, 0)} applications.`;
+  console.log(`\n${summary}\n`);
+  summaries.push(summary);
   expect(proxy.faultsInjected() - faultsBefore).toBeGreaterThan(0);
   expect(done.size).toBe(messages);
   for (let index = 0; index < messages; index++) expect(applied.get(`msg-${SEED}-${index}`), `message ${index}`).toBe(1);

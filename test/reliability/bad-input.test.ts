@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type AttributeValue, DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hashMaterial } from '../../src/engine/hash.js';
 import {
@@ -16,8 +15,10 @@ import {
   httpIdempotency,
   IdempotencyConfigError,
   IdempotencyError,
+  type IdempotentBatchOptions,
   InvalidIdempotencyKeyError,
   idempotency,
+  idempotentBatch,
   type MakeIdempotentOptions,
   MissingIdempotencyKeyError,
   makeIdempotent,
@@ -26,7 +27,9 @@ import {
   ResultTooLargeError,
   StoreError,
   UnstorableResultError,
+  UnsupportedEventError,
 } from '../../src/index.js';
+import { sampleEvent } from '../batch/support.js';
 import { headersOf, httpShapes, withBody, withCaller, withHeader, withKey } from '../http/http-events.js';
 import { deferred, lambdaContext, type StoreFixture, storeFixture } from '../support/fixtures.js';
 import { markdownTable, publish } from './harness.js';
@@ -546,10 +549,14 @@ const CASES: readonly Case[] = [
 ];
 
 async function itemsOf(scope: string): Promise<Record<string, unknown>[]> {
-  const page = await fixture.client.send(new ScanCommand({ TableName: fixture.table.name }));
-  return (page.Items ?? [])
-    .map((item) => unmarshall(item as Record<string, AttributeValue>))
-    .filter((item) => String(item.id).startsWith(`${scope}#`));
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await fixture.client.send(new ScanCommand({ TableName: fixture.table.name, ExclusiveStartKey }));
+    items.push(...(page.Items ?? []).map((item) => unmarshall(item as Record<string, AttributeValue>)));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items.filter((item) => String(item.id).startsWith(`${scope}#`));
 }
 
 function describeTable(items: readonly Record<string, unknown>[], seeded: Record<string, unknown> | undefined): string {
@@ -655,11 +662,16 @@ it('keys that are huge, unicode or binary are valid: each maps to its own short 
 });
 
 /** An HTTP endpoint of its own (its own function name, so its own records) that counts executions. */
-function httpEndpoint(functionName: string, options: Partial<HttpIdempotencyOptions> = {}, work?: Promise<void>) {
+function httpEndpoint(
+  functionName: string,
+  options: Partial<HttpIdempotencyOptions> = {},
+  hold: { onEnter?: () => void; work?: Promise<void> } = {},
+) {
   let executions = 0;
   const handler = middy(async (): Promise<HttpResponse> => {
     executions++;
-    await work;
+    hold.onEnter?.();
+    await hold.work;
     return { statusCode: 201, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ payment: executions }) };
   }).use(httpIdempotency({ store: fixture.store, logger: { warn: () => undefined }, ...options }));
   return {
@@ -667,6 +679,9 @@ function httpEndpoint(functionName: string, options: Partial<HttpIdempotencyOpti
     executions: () => executions,
   };
 }
+
+/** Released once the HTTP cases have been checked: keeps the in-progress case's first request running. */
+const stillRunning = deferred();
 
 const httpApi = (): HttpEvent => httpShapes.find((shape) => shape.file === 'http-api.json')!.event();
 const restApi = (): HttpEvent => httpShapes.find((shape) => shape.file === 'rest-api.json')!.event();
@@ -820,14 +835,13 @@ const HTTP_CASES: readonly HttpCase[] = [
     after: 'claim in progress kept',
     records: 1,
     act: async (functionName) => {
-      const gate = deferred();
-      const endpoint = httpEndpoint(functionName, {}, gate.promise);
-      const first = endpoint.invoke(withKey(httpApi(), 'k-1'));
-      await sleep(100);
+      const entered = deferred();
+      const endpoint = httpEndpoint(functionName, {}, { onEnter: () => entered.resolve(), work: stillRunning.promise });
+      // The first request holds its claim until every case has been checked.
+      void endpoint.invoke(withKey(httpApi(), 'k-1'));
+      await entered.promise;
       const second = await endpoint.invoke(withKey(httpApi(), 'k-1'));
       expect(headersOf(second)['retry-after']).toBe('1');
-      setTimeout(() => gate.resolve(), 0);
-      void first;
       return second;
     },
   },
@@ -908,6 +922,7 @@ it(`HTTP: ${HTTP_CASES.length} bad headers and header tricks, each a clear probl
       table,
     ]);
   }
+  stillRunning.resolve();
   const table = markdownTable(['#', 'request', 'answer', 'detail', 'table afterwards'], rows);
   console.log(`\nHTTP bad input (${HTTP_CASES.length} cases)\n${table}\n`);
   await publish('http-bad-input', table);
@@ -925,4 +940,128 @@ it('HTTP: header spellings that are the same key, and callers that are not', asy
   const otherCaller = await endpoint.invoke(withCaller(withKey(httpApi(), 'k-1'), 'another-user'));
   expect(endpoint.executions()).toBe(2);
   expect(headersOf(otherCaller)['idempotent-replayed']).toBeUndefined();
+});
+
+const sqsSample = () => sampleEvent<SQSEvent>('sqs');
+
+interface BatchCase {
+  readonly input: string;
+  /** Bodies of the batch's records; the bad one is the first. */
+  readonly bodies: readonly string[];
+  readonly options?: Partial<IdempotentBatchOptions<SQSRecord>>;
+  /** The typed error the bad record is reported with. */
+  readonly error: string;
+  readonly message: RegExp;
+}
+
+const BATCH_CASES: readonly BatchCase[] = [
+  {
+    input: 'body is not JSON, key "body.orderId"',
+    bodies: ['{"orderId": ', '{"orderId":"o-2"}'],
+    options: { key: 'body.orderId' },
+    error: 'MalformedRecordError',
+    message: /is malformed/,
+  },
+  {
+    input: 'body has no orderId',
+    bodies: ['{"amount":1}', '{"orderId":"o-2"}'],
+    options: { key: 'body.orderId' },
+    error: 'MissingIdempotencyKeyError',
+    message: /has no idempotency key/,
+  },
+  {
+    input: 'body is an empty string',
+    bodies: ['', '{"orderId":"o-2"}'],
+    options: { key: 'body.orderId' },
+    error: 'MalformedRecordError',
+    message: /is malformed/,
+  },
+  {
+    input: 'key selector throws',
+    bodies: ['{"orderId":"boom"}', '{"orderId":"o-2"}'],
+    options: {
+      key: (record) => {
+        if (record.body.includes('boom')) throw new Error('cannot read');
+        return record.body;
+      },
+    },
+    error: 'MalformedRecordError',
+    message: /cannot read|is malformed/,
+  },
+  {
+    input: 'key holds a BigInt',
+    bodies: ['{"orderId":"big"}', '{"orderId":"o-2"}'],
+    options: { key: (record) => (record.body.includes('big') ? 10n : record.body) },
+    error: 'InvalidIdempotencyKeyError',
+    message: /bigint cannot be part/,
+  },
+  {
+    input: 'record handler throws',
+    bodies: ['{"orderId":"fail"}', '{"orderId":"o-2"}'],
+    options: { key: 'body.orderId' },
+    error: 'Error',
+    message: /handler refused fail/,
+  },
+];
+
+it(`SQS batch: ${BATCH_CASES.length} bad records, each reported alone with a typed error; the rest run`, async () => {
+  const rows: string[][] = [];
+  for (const [index, testCase] of BATCH_CASES.entries()) {
+    const functionName = `batch-bad-${index + 1}`;
+    const failures: { messageId: string; error: unknown }[] = [];
+    const ran: string[] = [];
+    const handler = idempotentBatch(
+      async (record: SQSRecord) => {
+        if (record.body.includes('"fail"')) throw new Error('handler refused fail');
+        ran.push(record.messageId);
+        return 'ok';
+      },
+      {
+        store: fixture.store,
+        logger: { warn: () => undefined, error: () => undefined },
+        onRecordFailure: (record, error) => void failures.push({ messageId: record.messageId, error }),
+        ...testCase.options,
+      },
+    );
+    const records = testCase.bodies.map((body, position) => ({ ...sqsSample().Records[0]!, messageId: `m-${position}`, body }));
+    const response = await handler({ Records: records }, lambdaContext(30_000, functionName));
+    const reported = response.batchItemFailures.map((failure) => failure.itemIdentifier);
+    // Batch records are scoped by the function name plus "batch-record".
+    const items = await itemsOf(`${functionName}.batch-record`);
+    const error = failures[0]?.error;
+    const name = error instanceof Error ? error.name : 'none';
+    const message = error instanceof Error ? error.message : '';
+    expect(reported, testCase.input).toEqual(['m-0']);
+    expect(ran, testCase.input).toEqual(['m-1']);
+    expect(name, testCase.input).toBe(testCase.error);
+    expect(message, testCase.input).toMatch(testCase.message);
+    if (testCase.error !== 'Error') expect(error, testCase.input).toBeInstanceOf(IdempotencyError);
+    // Only the good record is stored; a failed handler's claim was released.
+    expect(items.map((item) => item.status)).toEqual(['COMPLETED']);
+    rows.push([
+      String(index + 1),
+      testCase.input,
+      name,
+      truncate(message, 100),
+      reported.join(', '),
+      ran.join(', '),
+      `${items.length} record (the good one)`,
+    ]);
+  }
+  const unsupported = await idempotentBatch(async () => 'ok', { store: fixture.store })({ detail: 'not a batch' } as never).catch(
+    (error: unknown) => error,
+  );
+  expect(unsupported).toBeInstanceOf(UnsupportedEventError);
+  rows.push([
+    String(rows.length + 1),
+    'an event that is not a batch ({ detail })',
+    (unsupported as Error).name,
+    truncate((unsupported as Error).message, 100),
+    '(whole invocation)',
+    '-',
+    'nothing written',
+  ]);
+  const table = markdownTable(['#', 'record', 'error', 'message', 'batchItemFailures', 'ran', 'table afterwards'], rows);
+  console.log(`\nBatch bad input\n${table}\n`);
+  await publish('batch-bad-input', table);
 });
