@@ -1,0 +1,21 @@
+import type { BenchConfig } from './config.js';
+import type { Environment } from './report/environment.js';
+import type { BundleResults } from './scenarios/bundle.js';
+import type { LatencySamples } from './scenarios/latency.js';
+import type { RequestCounts } from './scenarios/requests.js';
+import type { StorageResults } from './scenarios/storage.js';
+import type { ThroughputResults } from './scenarios/throughput.js';
+
+/** Everything one run measured; the report writers only format it. */
+export interface BenchResults {
+  readonly environment: Environment;
+  readonly endpoint: string;
+  readonly durationSeconds: number;
+  readonly config: BenchConfig;
+  readonly latency: LatencySamples;
+  readonly cpu: LatencySamples;
+  readonly requests: { readonly endpoint: RequestCounts; readonly dynamodb: RequestCounts };
+  readonly storage: StorageResults;
+  readonly bundles: BundleResults;
+  readonly throughput: ThroughputResults;
+}

@@ -1,0 +1,100 @@
+import './quiet-sdk.js';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { type BenchConfig, FULL_CONFIG, QUICK_CONFIG } from './config.js';
+import { MemoryDynamoDB } from './double/memory-dynamodb.js';
+import { startEndpoint } from './dynalite-process.js';
+import { benchClient, createTable, rawReader } from './dynamodb.js';
+import { describeEnvironment } from './report/environment.js';
+import { renderMarkdown } from './report/markdown.js';
+import { renderLatencySvg } from './report/svg.js';
+import type { BenchResults } from './results.js';
+import { measureBundles } from './scenarios/bundle.js';
+import { measureLatency } from './scenarios/latency.js';
+import { countRequests } from './scenarios/requests.js';
+import { measureStorage } from './scenarios/storage.js';
+import { measureThroughput } from './scenarios/throughput.js';
+
+const SVG_FILE = 'latency.svg';
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+/**
+ * Runs every scenario against both libraries and returns the figures; writes nothing. Without
+ * `endpointUrl`, the endpoint is `AWS_ENDPOINT_URL_DYNAMODB` or a dynalite child process.
+ */
+export async function runBenchmark(config: BenchConfig, endpointUrl?: string): Promise<BenchResults> {
+  const started = performance.now();
+  const endpoint = endpointUrl
+    ? { url: endpointUrl, description: `endpoint ${endpointUrl}`, stop: async () => {} }
+    : await startEndpoint();
+  try {
+    const client = () => benchClient(endpoint.url);
+    const admin = client();
+    const tables = { ours: await createTable(admin, 'ours'), powertools: await createTable(admin, 'powertools') };
+    const read = rawReader(admin);
+
+    log('1/6 latency against the endpoint');
+    const latency = await measureLatency({ client, tables }, config.latency);
+
+    log('2/6 requests and capacity');
+    const double = new MemoryDynamoDB();
+    const doubleClient = () => benchClient('http://dynamodb.double.invalid', { requestHandler: double });
+    const doubleTables = { ours: 'ours', powertools: 'powertools' };
+    const requests = {
+      endpoint: await countRequests({ client, tables, peek: read }, config.latency.resultBytes),
+      dynamodb: await countRequests(
+        { client: doubleClient, tables: doubleTables, peek: (table, key) => double.peek(table, key) },
+        config.latency.resultBytes,
+      ),
+    };
+
+    log('3/6 bytes stored per record');
+    const storage = await measureStorage({ client, tables, read }, config.storageSizes);
+
+    log('4/6 CPU time against the in-process double');
+    const cpu = await measureLatency({ client: doubleClient, tables: doubleTables, excludedMs: () => double.busyMs }, config.cpu);
+
+    log('5/6 bundle size and cold import');
+    const bundles = await measureBundles(config.importSpawns);
+
+    log('6/6 throughput');
+    const throughput = await measureThroughput({ client, tables }, config.throughput);
+
+    return {
+      environment: describeEnvironment(),
+      endpoint: endpoint.description,
+      durationSeconds: (performance.now() - started) / 1000,
+      config,
+      latency,
+      cpu,
+      requests,
+      storage,
+      bundles,
+      throughput,
+    };
+  } finally {
+    await endpoint.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const quick = process.env.BENCH_QUICK === '1';
+  const results = await runBenchmark(quick ? QUICK_CONFIG : FULL_CONFIG);
+  const markdown = renderMarkdown(results, SVG_FILE);
+  process.stdout.write(markdown);
+  if (quick) return log('quick run: RESULTS.md left as it was');
+  await writeFile(new URL('./RESULTS.md', import.meta.url), markdown);
+  await writeFile(
+    new URL(`./${SVG_FILE}`, import.meta.url),
+    renderLatencySvg(results.latency, 'Latency per invocation against the endpoint (ms, log scale)'),
+  );
+  log(`wrote bench/RESULTS.md and bench/${SVG_FILE} in ${results.durationSeconds.toFixed(0)} s`);
+}
+
+// Run only as the entry point, so a test can import runBenchmark without starting a run.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
