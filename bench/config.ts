@@ -17,8 +17,8 @@ export interface BenchConfig {
 /** About two minutes on two busy cores. */
 export const FULL_CONFIG: BenchConfig = {
   latency: { warmupRounds: 1, rounds: 5, keysPerRound: 40, resultBytes: 1024 },
-  cpu: { warmupRounds: 1, rounds: 5, keysPerRound: 300, resultBytes: 1024 },
-  throughput: { concurrencies: [1, 8, 64], runs: 2, runMs: 2500, resultBytes: 1024 },
+  cpu: { warmupRounds: 1, rounds: 5, keysPerRound: 250, resultBytes: 1024 },
+  throughput: { concurrencies: [1, 8, 64], runs: 6, runMs: 1000, resultBytes: 1024 },
   importSpawns: 7,
   storageSizes: RESULT_SIZES,
 };

@@ -3,6 +3,7 @@ import type { Environment } from './report/environment.js';
 import type { BundleResults } from './scenarios/bundle.js';
 import type { LatencySamples } from './scenarios/latency.js';
 import type { RequestCounts } from './scenarios/requests.js';
+import type { SdkFloor } from './scenarios/sdk-floor.js';
 import type { StorageResults } from './scenarios/storage.js';
 import type { ThroughputResults } from './scenarios/throughput.js';
 
@@ -14,6 +15,8 @@ export interface BenchResults {
   readonly config: BenchConfig;
   readonly latency: LatencySamples;
   readonly cpu: LatencySamples;
+  /** The SDK's own client-side time for a first call's two requests, per client kind (ms). */
+  readonly sdkFloor: Readonly<Record<SdkFloor, number[]>>;
   readonly requests: { readonly endpoint: RequestCounts; readonly dynamodb: RequestCounts };
   readonly storage: StorageResults;
   readonly bundles: BundleResults;

@@ -14,10 +14,13 @@ import type { BenchResults } from './results.js';
 import { measureBundles } from './scenarios/bundle.js';
 import { measureLatency } from './scenarios/latency.js';
 import { countRequests } from './scenarios/requests.js';
+import { measureSdkFloor } from './scenarios/sdk-floor.js';
 import { measureStorage } from './scenarios/storage.js';
 import { measureThroughput } from './scenarios/throughput.js';
+import { orderResult } from './workload.js';
 
 const SVG_FILE = 'latency.svg';
+const CPU_SVG_FILE = 'cpu.svg';
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -58,6 +61,8 @@ export async function runBenchmark(config: BenchConfig, endpointUrl?: string): P
 
     log('4/6 CPU time against the in-process double');
     const cpu = await measureLatency({ client: doubleClient, tables: doubleTables, excludedMs: () => double.busyMs }, config.cpu);
+    const resultText = JSON.stringify(orderResult('template', config.cpu.resultBytes));
+    const sdkFloor = await measureSdkFloor(doubleClient, () => double.busyMs, config.cpu, resultText);
 
     log('5/6 bundle size and cold import');
     const bundles = await measureBundles(config.importSpawns);
@@ -72,6 +77,7 @@ export async function runBenchmark(config: BenchConfig, endpointUrl?: string): P
       config,
       latency,
       cpu,
+      sdkFloor,
       requests,
       storage,
       bundles,
@@ -85,7 +91,7 @@ export async function runBenchmark(config: BenchConfig, endpointUrl?: string): P
 async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';
   const results = await runBenchmark(quick ? QUICK_CONFIG : FULL_CONFIG);
-  const markdown = renderMarkdown(results, SVG_FILE);
+  const markdown = renderMarkdown(results, SVG_FILE, CPU_SVG_FILE);
   process.stdout.write(markdown);
   if (quick) return log('quick run: RESULTS.md left as it was');
   await writeFile(new URL('./RESULTS.md', import.meta.url), markdown);
@@ -93,7 +99,7 @@ async function main(): Promise<void> {
     new URL(`./${SVG_FILE}`, import.meta.url),
     renderLatencySvg(results.latency, 'Latency per invocation against the endpoint (ms, log scale)'),
   );
-  log(`wrote bench/RESULTS.md and bench/${SVG_FILE} in ${results.durationSeconds.toFixed(0)} s`);
+  log(`wrote bench/RESULTS.md, bench/${SVG_FILE} and bench/${CPU_SVG_FILE} in ${results.durationSeconds.toFixed(0)} s`);
 }
 
 // Run only as the entry point, so a test can import runBenchmark without starting a run.
