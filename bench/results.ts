@@ -12,6 +12,8 @@ export interface BenchResults {
   readonly environment: Environment;
   readonly endpoint: string;
   readonly durationSeconds: number;
+  /** One-minute load averages at the start and the end of the run: how busy the machine was. */
+  readonly load: { readonly start: number; readonly end: number };
   readonly config: BenchConfig;
   readonly latency: LatencySamples;
   readonly cpu: LatencySamples;

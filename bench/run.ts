@@ -1,5 +1,6 @@
 import './quiet-sdk.js';
 import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +23,10 @@ import { orderResult } from './workload.js';
 const SVG_FILE = 'latency.svg';
 const CPU_SVG_FILE = 'cpu.svg';
 
+const processStart = performance.now();
+
 function log(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`);
+  process.stderr.write(`[bench ${((performance.now() - processStart) / 1000).toFixed(1)} s] ${message}\n`);
 }
 
 /**
@@ -32,6 +35,7 @@ function log(message: string): void {
  */
 export async function runBenchmark(config: BenchConfig, endpointUrl?: string): Promise<BenchResults> {
   const started = performance.now();
+  const loadAtStart = loadavg()[0]!;
   const endpoint = endpointUrl
     ? { url: endpointUrl, description: `endpoint ${endpointUrl}`, stop: async () => {} }
     : await startEndpoint();
@@ -74,6 +78,7 @@ export async function runBenchmark(config: BenchConfig, endpointUrl?: string): P
       environment: describeEnvironment(),
       endpoint: endpoint.description,
       durationSeconds: (performance.now() - started) / 1000,
+      load: { start: loadAtStart, end: loadavg()[0]! },
       config,
       latency,
       cpu,
@@ -98,6 +103,10 @@ async function main(): Promise<void> {
   await writeFile(
     new URL(`./${SVG_FILE}`, import.meta.url),
     renderLatencySvg(results.latency, 'Latency per invocation against the endpoint (ms, log scale)'),
+  );
+  await writeFile(
+    new URL(`./${CPU_SVG_FILE}`, import.meta.url),
+    renderLatencySvg(results.cpu, 'Client-side time per invocation against the in-process double (ms, log scale)'),
   );
   log(`wrote bench/RESULTS.md, bench/${SVG_FILE} and bench/${CPU_SVG_FILE} in ${results.durationSeconds.toFixed(0)} s`);
 }

@@ -94,8 +94,10 @@ export function orderResult(orderId: string, targetBytes: number, seed = 42): Re
     lines: [] as unknown[],
     totals: { subtotalCents: 0, taxCents: 0, shippingCents: 495 },
   };
-  const lines = result.lines as unknown[];
-  let subtotal = 0;
+  const lines = result.lines as { quantity: number; unitPriceCents: number; discountCents: number }[];
+  // Sizes are added up line by line (re-serializing the whole order each time would be quadratic);
+  // the totals' digits are then settled by dropping lines until the whole fits.
+  let size = Buffer.byteLength(JSON.stringify(result)) + 40;
   for (;;) {
     const quantity = 1 + Math.floor(random() * 4);
     const unitPriceCents = 199 + Math.floor(random() * 19_800);
@@ -109,13 +111,18 @@ export function orderResult(orderId: string, targetBytes: number, seed = 42): Re
       warehouse: `${pick(CITIES).toUpperCase().slice(0, 3)}-${1 + Math.floor(random() * 9)}`,
       estimatedDelivery: timestamp(),
     };
+    size += Buffer.byteLength(JSON.stringify(line)) + (lines.length > 0 ? 1 : 0);
+    if (size > targetBytes) break;
     lines.push(line);
-    if (Buffer.byteLength(JSON.stringify(result)) > targetBytes) {
-      lines.pop();
-      break;
-    }
-    subtotal += quantity * unitPriceCents - line.discountCents;
   }
-  result.totals = { subtotalCents: subtotal, taxCents: Math.round(subtotal * 0.2), shippingCents: 495 };
+  const settleTotals = () => {
+    const subtotal = lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents - line.discountCents, 0);
+    result.totals = { subtotalCents: subtotal, taxCents: Math.round(subtotal * 0.2), shippingCents: 495 };
+  };
+  settleTotals();
+  while (lines.length > 0 && Buffer.byteLength(JSON.stringify(result)) > targetBytes) {
+    lines.pop();
+    settleTotals();
+  }
   return result;
 }

@@ -1,11 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { buildContender, LIBRARIES, type LibraryId } from '../contenders.js';
+import { type Adapter, buildContender, LIBRARIES, type LibraryId } from '../contenders.js';
 import { itemSize, type WireItem } from '../item-size.js';
 import { type MeterTotals, RequestMeter } from '../request-meter.js';
 import { lambdaContext, type OrderEvent, orderEvent, orderResult } from '../workload.js';
 
 export const RESULT_SIZES = [1024, 20 * 1024, 200 * 1024, 600 * 1024] as const;
+/** Above DynamoDB's item limit: also run through each library's wrapper, whose failure path differs from Middy's. */
+const OVERSIZED = 400 * 1024;
 
 export interface StorageTarget {
   readonly client: () => DynamoDBClient;
@@ -14,6 +16,7 @@ export interface StorageTarget {
 }
 
 export interface StorageOutcome {
+  readonly adapter: Adapter;
   /** The size asked of the generator (one of RESULT_SIZES). */
   readonly targetBytes: number;
   /** The JSON size of the result actually returned. */
@@ -33,14 +36,19 @@ export interface StorageOutcome {
 export type StorageResults = Record<LibraryId, StorageOutcome[]>;
 
 /**
- * For each result size: one first call and one duplicate per library (Middy, no local cache),
+ * For each result size: one first call and one duplicate per library (Middy, no local cache; a
+ * result above the item limit also through the wrapper),
  * the stored item read back raw and sized by DynamoDB's rules, and both calls billed.
  */
 export async function measureStorage(target: StorageTarget, sizes: readonly number[] = RESULT_SIZES): Promise<StorageResults> {
   const results = {} as StorageResults;
   for (const library of LIBRARIES) {
     results[library] = [];
-    for (const resultBytes of sizes) {
+    const cases = [
+      ...sizes.map((size) => ({ resultBytes: size, adapter: 'middy' as const })),
+      ...sizes.filter((size) => size > OVERSIZED).map((size) => ({ resultBytes: size, adapter: 'wrapper' as const })),
+    ];
+    for (const { resultBytes, adapter } of cases) {
       const meter = new RequestMeter();
       const client = target.client();
       meter.attach(client, target.read);
@@ -53,7 +61,7 @@ export async function measureStorage(target: StorageTarget, sizes: readonly numb
       };
       const invoke = buildContender({
         library,
-        adapter: 'middy',
+        adapter,
         client,
         tableName: target.tables[library],
         localCache: false,
@@ -75,6 +83,7 @@ export async function measureStorage(target: StorageTarget, sizes: readonly numb
       const key = meter.lastKey();
       const item = key ? await target.read(target.tables[library], key) : undefined;
       results[library].push({
+        adapter,
         targetBytes: resultBytes,
         resultBytes: Buffer.byteLength(JSON.stringify(expected)),
         storedBytes: item ? itemSize(item) : undefined,
