@@ -7,6 +7,13 @@ export interface BenchConfig {
   readonly latency: LatencyConfig;
   /** Against the in-process double: client-side time only. */
   readonly cpu: LatencyConfig;
+  /** Client-side time through Middy for larger results. */
+  readonly cpuBySize: {
+    readonly sizes: readonly number[];
+    readonly warmupRounds: number;
+    readonly rounds: number;
+    readonly keysPerRound: number;
+  };
   readonly throughput: ThroughputConfig;
   /** Fresh processes per bundle for the cold-import time. */
   readonly importSpawns: number;
@@ -16,8 +23,9 @@ export interface BenchConfig {
 
 /** About two minutes on two busy cores. */
 export const FULL_CONFIG: BenchConfig = {
-  latency: { warmupRounds: 1, rounds: 5, keysPerRound: 40, resultBytes: 1024 },
+  latency: { warmupRounds: 1, rounds: 10, keysPerRound: 40, resultBytes: 1024 },
   cpu: { warmupRounds: 1, rounds: 5, keysPerRound: 250, resultBytes: 1024 },
+  cpuBySize: { sizes: [20 * 1024, 200 * 1024], warmupRounds: 1, rounds: 3, keysPerRound: 30 },
   throughput: { concurrencies: [1, 8, 64], runs: 6, runMs: 1000, resultBytes: 1024 },
   importSpawns: 7,
   storageSizes: RESULT_SIZES,
@@ -27,6 +35,7 @@ export const FULL_CONFIG: BenchConfig = {
 export const QUICK_CONFIG: BenchConfig = {
   latency: { warmupRounds: 0, rounds: 1, keysPerRound: 3, resultBytes: 1024 },
   cpu: { warmupRounds: 0, rounds: 1, keysPerRound: 5, resultBytes: 1024 },
+  cpuBySize: { sizes: [20 * 1024], warmupRounds: 0, rounds: 1, keysPerRound: 2 },
   throughput: { concurrencies: [1, 8], runs: 1, runMs: 150, resultBytes: 1024 },
   importSpawns: 1,
   storageSizes: [20 * 1024, 600 * 1024],

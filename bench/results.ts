@@ -1,6 +1,7 @@
 import type { BenchConfig } from './config.js';
 import type { Environment } from './report/environment.js';
 import type { BundleResults } from './scenarios/bundle.js';
+import type { SizedSamples } from './scenarios/cpu-by-size.js';
 import type { LatencySamples } from './scenarios/latency.js';
 import type { RequestCounts } from './scenarios/requests.js';
 import type { SdkFloor } from './scenarios/sdk-floor.js';
@@ -17,6 +18,7 @@ export interface BenchResults {
   readonly config: BenchConfig;
   readonly latency: LatencySamples;
   readonly cpu: LatencySamples;
+  readonly cpuBySize: readonly SizedSamples[];
   /** The SDK's own client-side time for a first call's two requests, per client kind (ms). */
   readonly sdkFloor: Readonly<Record<SdkFloor, number[]>>;
   readonly requests: { readonly endpoint: RequestCounts; readonly dynamodb: RequestCounts };

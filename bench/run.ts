@@ -13,6 +13,7 @@ import { renderMarkdown } from './report/markdown.js';
 import { renderLatencySvg } from './report/svg.js';
 import type { BenchResults } from './results.js';
 import { measureBundles } from './scenarios/bundle.js';
+import { measureCpuBySize } from './scenarios/cpu-by-size.js';
 import { measureLatency } from './scenarios/latency.js';
 import { countRequests } from './scenarios/requests.js';
 import { measureSdkFloor } from './scenarios/sdk-floor.js';
@@ -67,6 +68,12 @@ export async function runBenchmark(config: BenchConfig, endpointUrl?: string): P
     const cpu = await measureLatency({ client: doubleClient, tables: doubleTables, excludedMs: () => double.busyMs }, config.cpu);
     const resultText = JSON.stringify(orderResult('template', config.cpu.resultBytes));
     const sdkFloor = await measureSdkFloor(doubleClient, () => double.busyMs, config.cpu, resultText);
+    const { sizes, ...sizedConfig } = config.cpuBySize;
+    const cpuBySize = await measureCpuBySize(
+      { client: doubleClient, tables: doubleTables, excludedMs: () => double.busyMs },
+      sizedConfig,
+      sizes,
+    );
 
     log('5/6 bundle size and cold import');
     const bundles = await measureBundles(config.importSpawns);
@@ -83,6 +90,7 @@ export async function runBenchmark(config: BenchConfig, endpointUrl?: string): P
       latency,
       cpu,
       sdkFloor,
+      cpuBySize,
       requests,
       storage,
       bundles,

@@ -110,6 +110,25 @@ function requestsTable(counts: RequestCounts): string {
   );
 }
 
+function sizedTable(results: BenchResults): string {
+  const rows: string[][] = [];
+  for (const { resultBytes, samples } of results.cpuBySize) {
+    for (const phase of PHASES) {
+      const ours = summarize(samples.middy[phase].ours);
+      const theirs = summarize(samples.middy[phase].powertools);
+      rows.push([
+        `${bytes(resultBytes)}: ${PHASE_LABELS[phase]}`,
+        significant(ours.median * 1000),
+        significant(theirs.median * 1000),
+        ratio(ours.median, theirs.median),
+        significant(ours.p99 * 1000),
+        significant(theirs.p99 * 1000),
+      ]);
+    }
+  }
+  return table(['result: invocation', `${OURS} median µs`, `${PT} median µs`, 'ratio', `${OURS} p99 µs`, `${PT} p99 µs`], rows);
+}
+
 function sdkFloorTable(results: BenchResults): string {
   const floor = (kind: SdkFloor) => summarize(results.sdkFloor[kind]);
   const rows: string[][] = SDK_FLOORS.map((kind) => [
@@ -180,7 +199,8 @@ export function renderMarkdown(results: BenchResults, svgFile: string, cpuSvgFil
       `${bytes(ours.resultBytes)}${ours.adapter === 'wrapper' ? ', wrapper' : ''}`,
       bytes(ours.storedBytes),
       bytes(theirs.storedBytes),
-      ratio(ours.storedBytes ?? Number.NaN, theirs.storedBytes ?? Number.NaN),
+      // Only two stored results compare: a claim left behind by a failed write is not a record of the result.
+      ours.status === 'COMPLETED' && theirs.status === 'COMPLETED' ? ratio(ours.storedBytes!, theirs.storedBytes!) : 'n/a',
       `${capacity(ours.firstCallCost)} / ${capacity(ours.duplicateCost)}`,
       `${capacity(theirs.firstCallCost)} / ${capacity(theirs.duplicateCost)}`,
       `${ours.firstCall}, ${ours.status ?? 'no record'}; duplicate: ${ours.duplicate}`,
@@ -301,6 +321,11 @@ The AWS SDK alone, for the same two requests of a first call (a conditional PutI
 text), and what each library adds on top of the client it sends through (first call's median minus that floor):
 
 ${sdkFloorTable(results)}
+
+Larger results, through Middy (${config.cpuBySize.rounds} rounds of ${config.cpuBySize.keysPerRound} keys after ${config.cpuBySize.warmupRounds} discarded):
+ours serializes to JSON and compresses above 1 KB; Powertools marshals the object into a DynamoDB map.
+
+${sizedTable(results)}
 
 ## 5. Bundle size and cold import
 

@@ -20,7 +20,7 @@ export interface LatencyConfig {
   readonly resultBytes: number;
 }
 
-/** Per adapter, phase and library: one duration (ms) per measured invocation. */
+/** Per adapter, phase and library: one duration (ms) per measured invocation (empty for adapters not measured). */
 export type LatencySamples = Record<Adapter, Record<Phase, Record<LibraryId, number[]>>>;
 
 export interface LatencyTarget {
@@ -42,10 +42,14 @@ interface Pair {
  * libraries back to back, the one going first alternating from key to key, so a burst of load
  * from elsewhere on the machine hits both alike; warm-up rounds are discarded.
  */
-export async function measureLatency(target: LatencyTarget, config: LatencyConfig): Promise<LatencySamples> {
+export async function measureLatency(
+  target: LatencyTarget,
+  config: LatencyConfig,
+  adapters: readonly Adapter[] = ADAPTERS,
+): Promise<LatencySamples> {
   const template = orderResult('template', config.resultBytes);
   const pairs = new Map<string, Pair>();
-  for (const adapter of ADAPTERS) {
+  for (const adapter of adapters) {
     for (const library of LIBRARIES) {
       const executions = { count: 0 };
       const handler = async (event: OrderEvent) => {
@@ -72,7 +76,7 @@ export async function measureLatency(target: LatencyTarget, config: LatencyConfi
 
   for (let round = 0; round < config.warmupRounds + config.rounds; round++) {
     const keep = round >= config.warmupRounds;
-    for (const adapter of ADAPTERS) {
+    for (const adapter of adapters) {
       const keys = Array.from({ length: config.keysPerRound }, () => orderEvent());
       const cacheKeys = Array.from({ length: config.keysPerRound }, () => orderEvent());
       const order = (index: number) => ((index + round) % 2 === 0 ? LIBRARIES : [...LIBRARIES].reverse());
