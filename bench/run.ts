@@ -4,6 +4,7 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { type BenchConfig, FULL_CONFIG, QUICK_CONFIG } from './config.js';
 import { MemoryDynamoDB } from './double/memory-dynamodb.js';
 import { startEndpoint } from './dynalite-process.js';
@@ -40,10 +41,12 @@ export async function runBenchmark(config: BenchConfig, endpointUrl?: string): P
   const endpoint = endpointUrl
     ? { url: endpointUrl, description: `endpoint ${endpointUrl}`, stop: async () => {} }
     : await startEndpoint();
+  const client = () => benchClient(endpoint.url);
+  const admin = client();
+  const created: string[] = [];
   try {
-    const client = () => benchClient(endpoint.url);
-    const admin = client();
     const tables = { ours: await createTable(admin, 'ours'), powertools: await createTable(admin, 'powertools') };
+    created.push(tables.ours, tables.powertools);
     const read = rawReader(admin);
 
     log('1/6 latency against the endpoint');
@@ -97,6 +100,8 @@ export async function runBenchmark(config: BenchConfig, endpointUrl?: string): P
       throughput,
     };
   } finally {
+    // Against a shared endpoint (DynamoDB Local, an AWS account, the test suite's dynalite) leave nothing behind.
+    await Promise.all(created.map((name) => admin.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined)));
     await endpoint.stop();
   }
 }
