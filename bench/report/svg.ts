@@ -23,10 +23,18 @@ function escapeXml(text: string): string {
  */
 export function renderLatencySvg(samples: LatencySamples, title: string): string {
   const groups = ADAPTERS.flatMap((adapter) => PHASES.map((phase) => ({ adapter, phase })));
-  const all = groups.flatMap(({ adapter, phase }) => LIBRARIES.flatMap((library) => samples[adapter][phase][library]));
-  const positive = all.filter((value) => value > 0);
-  const low = 10 ** Math.floor(Math.log10(Math.min(...positive, 1)));
-  const high = 10 ** Math.ceil(Math.log10(Math.max(...positive, 1)));
+  // The axis spans what is drawn (p5 to p99 of every series), in whole decades.
+  const drawn = groups.flatMap(({ adapter, phase }) =>
+    LIBRARIES.flatMap((library) => {
+      const sorted = sortedCopy(samples[adapter][phase][library]);
+      return sorted.length === 0 ? [] : [quantile(sorted, 0.05), quantile(sorted, 0.99)];
+    }),
+  );
+  const positive = drawn.filter((value) => value > 0);
+  const lowExponent = Math.floor(Math.log10(Math.min(...positive, 1)));
+  const highExponent = Math.max(Math.ceil(Math.log10(Math.max(...positive, 1))), lowExponent + 1);
+  const low = 10 ** lowExponent;
+  const high = 10 ** highExponent;
   const x = (value: number) =>
     LEFT + ((Math.log10(Math.max(value, low)) - Math.log10(low)) / (Math.log10(high) - Math.log10(low))) * (WIDTH - LEFT - RIGHT);
   const height = TOP + groups.length * (GROUP_TITLE + LIBRARIES.length * ROW + GROUP_GAP) + 40;
@@ -45,11 +53,12 @@ export function renderLatencySvg(samples: LatencySamples, title: string): string
     `<text x="${WIDTH - RIGHT}" y="42" text-anchor="end" fill="#555">whiskers p5–p95, box p25–p75, | median, • p99</text>`,
   );
   const axisBottom = height - 30;
-  for (let decade = low; decade <= high; decade *= 10) {
+  for (let exponent = lowExponent; exponent <= highExponent; exponent++) {
+    const decade = 10 ** exponent;
     const position = x(decade).toFixed(1);
     parts.push(`<line x1="${position}" y1="${TOP - 6}" x2="${position}" y2="${axisBottom}" stroke="#e3e3e3"/>`);
     parts.push(
-      `<text x="${position}" y="${axisBottom + 16}" text-anchor="middle" fill="#555">${decade >= 1 ? decade : decade.toPrecision(1)} ms</text>`,
+      `<text x="${position}" y="${axisBottom + 16}" text-anchor="middle" fill="#555">${exponent >= 0 ? decade : decade.toFixed(-exponent)} ms</text>`,
     );
   }
   let y = TOP;
