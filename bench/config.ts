@@ -17,6 +17,8 @@ export interface BenchConfig {
   readonly throughput: ThroughputConfig;
   /** Fresh processes per bundle for the cold-import time. */
   readonly importSpawns: number;
+  /** Section 7: fresh processes for the import probe, repetitions of each codec timing. */
+  readonly diagnostics: { readonly spawns: number; readonly iterations: number };
   /** Result sizes whose stored records are measured. */
   readonly storageSizes: readonly number[];
 }
@@ -28,6 +30,7 @@ export const FULL_CONFIG: BenchConfig = {
   cpuBySize: { sizes: [20 * 1024, 200 * 1024], warmupRounds: 1, rounds: 3, keysPerRound: 30 },
   throughput: { concurrencies: [1, 8, 64], runs: 6, runMs: 1000, resultBytes: 1024 },
   importSpawns: 7,
+  diagnostics: { spawns: 5, iterations: 30 },
   storageSizes: RESULT_SIZES,
 };
 
@@ -38,5 +41,6 @@ export const QUICK_CONFIG: BenchConfig = {
   cpuBySize: { sizes: [20 * 1024], warmupRounds: 0, rounds: 1, keysPerRound: 2 },
   throughput: { concurrencies: [1, 8], runs: 1, runMs: 150, resultBytes: 1024 },
   importSpawns: 1,
+  diagnostics: { spawns: 1, iterations: 2 },
   storageSizes: [20 * 1024, 600 * 1024],
 };

@@ -2,6 +2,7 @@ import type { BenchConfig } from './config.js';
 import type { Environment } from './report/environment.js';
 import type { BundleResults } from './scenarios/bundle.js';
 import type { SizedSamples } from './scenarios/cpu-by-size.js';
+import type { Diagnostics } from './scenarios/diagnostics.js';
 import type { LatencySamples } from './scenarios/latency.js';
 import type { RequestCounts } from './scenarios/requests.js';
 import type { SdkFloor } from './scenarios/sdk-floor.js';
@@ -25,4 +26,5 @@ export interface BenchResults {
   readonly storage: StorageResults;
   readonly bundles: BundleResults;
   readonly throughput: ThroughputResults;
+  readonly diagnostics: Diagnostics;
 }

@@ -15,6 +15,7 @@ import { renderLatencySvg } from './report/svg.js';
 import type { BenchResults } from './results.js';
 import { measureBundles } from './scenarios/bundle.js';
 import { measureCpuBySize } from './scenarios/cpu-by-size.js';
+import { measureDiagnostics } from './scenarios/diagnostics.js';
 import { measureLatency } from './scenarios/latency.js';
 import { countRequests } from './scenarios/requests.js';
 import { measureSdkFloor } from './scenarios/sdk-floor.js';
@@ -49,10 +50,10 @@ export async function runBenchmark(config: BenchConfig, endpointUrl?: string): P
     created.push(tables.ours, tables.powertools);
     const read = rawReader(admin);
 
-    log('1/6 latency against the endpoint');
+    log('1/7 latency against the endpoint');
     const latency = await measureLatency({ client, tables }, config.latency);
 
-    log('2/6 requests and capacity');
+    log('2/7 requests and capacity');
     const double = new MemoryDynamoDB();
     const doubleClient = () => benchClient('http://dynamodb.double.invalid', { requestHandler: double });
     const doubleTables = { ours: 'ours', powertools: 'powertools' };
@@ -64,10 +65,10 @@ export async function runBenchmark(config: BenchConfig, endpointUrl?: string): P
       ),
     };
 
-    log('3/6 bytes stored per record');
+    log('3/7 bytes stored per record');
     const storage = await measureStorage({ client, tables, read }, config.storageSizes);
 
-    log('4/6 CPU time against the in-process double');
+    log('4/7 CPU time against the in-process double');
     const cpu = await measureLatency({ client: doubleClient, tables: doubleTables, excludedMs: () => double.busyMs }, config.cpu);
     const resultText = JSON.stringify(orderResult('template', config.cpu.resultBytes));
     const sdkFloor = await measureSdkFloor(doubleClient, () => double.busyMs, config.cpu, resultText);
@@ -78,11 +79,18 @@ export async function runBenchmark(config: BenchConfig, endpointUrl?: string): P
       sizes,
     );
 
-    log('5/6 bundle size and cold import');
+    log('5/7 bundle size and cold import');
     const bundles = await measureBundles(config.importSpawns);
 
-    log('6/6 throughput');
+    log('6/7 throughput');
     const throughput = await measureThroughput({ client, tables }, config.throughput);
+
+    log('7/7 diagnostics of lambda-idempotency');
+    const diagnostics = await measureDiagnostics(
+      { client: doubleClient, tableName: 'diagnostics', peek: (table, key) => double.peek(table, key) },
+      config.diagnostics.spawns,
+      config.diagnostics.iterations,
+    );
 
     return {
       environment: describeEnvironment(),
@@ -98,6 +106,7 @@ export async function runBenchmark(config: BenchConfig, endpointUrl?: string): P
       storage,
       bundles,
       throughput,
+      diagnostics,
     };
   } finally {
     // Against a shared endpoint (DynamoDB Local, an AWS account, the test suite's dynalite) leave nothing behind.

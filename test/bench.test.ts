@@ -71,6 +71,11 @@ describe('bench: a tiny run of every scenario', () => {
       expect(results.throughput[concurrency]!.powertools.perSecond).toBeGreaterThan(0);
     }
 
+    // The lower threshold compresses the ~1 KB result, so its record is smaller than the default's.
+    const [defaultThreshold, lowerThreshold] = results.diagnostics.thresholds;
+    expect(lowerThreshold!.recordBytes).toBeLessThan(defaultThreshold!.recordBytes);
+    expect(results.diagnostics.codec).toHaveLength(6);
+
     const markdown = renderMarkdown(results, 'latency.svg');
     for (const heading of ['## Targets', '## 1.', '## 2.', '## 3.', '## 4.', '## 5.', '## 6.'])
       expect(markdown).toContain(heading);
