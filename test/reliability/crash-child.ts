@@ -6,10 +6,14 @@
  * CRASH_REMAINING_MS (the invocation's remaining time, so its claim lasts that long), CRASH_LEDGER
  * (a file that gets one line per handler execution) and CRASH_AT: `handler` hangs inside the
  * handler, `result-write` returns from the handler so the process dies while storing the result.
+ * With CRASH_ADAPTER=http, the invocation is a POST through Middy and `httpIdempotency`, keyed by
+ * its Idempotency-Key header (CRASH_ORDER_ID).
  */
 import { appendFileSync } from 'node:fs';
+import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { DynamoDBStore, makeIdempotent } from '../../src/index.js';
+import { DynamoDBStore, httpIdempotency, makeIdempotent } from '../../src/index.js';
+import { httpPaymentEvent } from './crash-http-event.js';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -35,6 +39,14 @@ async function chargeOrder(order: { orderId: string }, _context: Context) {
   return { orderId: order.orderId, chargedBy: `child ${process.pid}` };
 }
 
-const charge = makeIdempotent(chargeOrder, { store, key: 'orderId' });
-await charge({ orderId: env('CRASH_ORDER_ID') }, context);
+if (process.env.CRASH_ADAPTER === 'http') {
+  const endpoint = middy(async () => {
+    const order = await chargeOrder({ orderId: env('CRASH_ORDER_ID') }, context);
+    return { statusCode: 201, body: JSON.stringify(order) };
+  }).use(httpIdempotency({ store }));
+  await endpoint(httpPaymentEvent(env('CRASH_ORDER_ID')), context);
+} else {
+  const charge = makeIdempotent(chargeOrder, { store, key: 'orderId' });
+  await charge({ orderId: env('CRASH_ORDER_ID') }, context);
+}
 process.stdout.write('DONE\n');

@@ -7,13 +7,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashMaterial } from '../../src/engine/hash.js';
-import { DynamoDBStore, InProgressError, makeIdempotent } from '../../src/index.js';
+import { DynamoDBStore, httpIdempotency, InProgressError, makeIdempotent } from '../../src/index.js';
 import { endpoint } from '../support/dynamodb.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { lambdaContext, type StoreFixture, storeFixture } from '../support/fixtures.js';
+import { httpPaymentEvent } from './crash-http-event.js';
 
 /**
  * A real process is killed (SIGKILL) in the middle of an invocation. Its claim outlives it, but
@@ -35,7 +37,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startChild(options: { endpoint: string; orderId: string; ledger: string; crashAt: 'handler' | 'result-write' }): {
+function startChild(options: {
+  endpoint: string;
+  orderId: string;
+  ledger: string;
+  crashAt: 'handler' | 'result-write';
+  adapter?: 'http';
+}): {
   child: ChildProcess;
   inHandler: Promise<void>;
   exited: Promise<NodeJS.Signals | null>;
@@ -49,6 +57,7 @@ function startChild(options: { endpoint: string; orderId: string; ledger: string
       CRASH_REMAINING_MS: String(REMAINING_MS),
       CRASH_LEDGER: options.ledger,
       CRASH_AT: options.crashAt,
+      CRASH_ADAPTER: options.adapter ?? '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -84,7 +93,8 @@ async function recordOf(orderId: string): Promise<Record<string, unknown> | unde
   return item && unmarshall(item as Record<string, AttributeValue>);
 }
 
-describe('a process killed mid-invocation', () => {
+// Concurrent: each test waits out a real claim expiry; run side by side they wait once.
+describe.concurrent('a process killed mid-invocation', () => {
   it('killed inside the handler: retries get InProgressError until the claim expires, then one runs the handler', async () => {
     const orderId = `order-${randomUUID()}`;
     const ledger = join(dir, `${orderId}.log`);
@@ -134,5 +144,45 @@ describe('a process killed mid-invocation', () => {
     } finally {
       await proxy.stop();
     }
+  }, 30_000);
+
+  it('an HTTP function killed inside the handler answers 409 with Retry-After until the claim expires, then runs once and replays', async () => {
+    const orderId = `order-${randomUUID()}`;
+    const ledger = join(dir, `${orderId}.log`);
+    const { child, inHandler, exited } = startChild({
+      endpoint: endpoint(),
+      orderId,
+      ledger,
+      crashAt: 'handler',
+      adapter: 'http',
+    });
+    await inHandler;
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    const store = new DynamoDBStore({ tableName: fixture.table.name, client: fixture.client });
+    const retry = middy(async () => {
+      appendFileSync(ledger, `parent ${process.pid} ${orderId}\n`);
+      return { statusCode: 201, body: JSON.stringify({ orderId, chargedBy: `parent ${process.pid}` }) };
+    }).use(httpIdempotency({ store }));
+    const send = () =>
+      retry(httpPaymentEvent(orderId), lambdaContext(30_000, 'crash-test-fn')) as Promise<{
+        statusCode: number;
+        headers?: Record<string, string>;
+        body: string;
+      }>;
+
+    const early = await send();
+    expect(early.statusCode).toBe(409);
+    expect(early.headers?.['Retry-After']).toBeDefined();
+    expect(executions(ledger)).toHaveLength(1);
+
+    await sleep(REMAINING_MS + 100);
+    const late = await send();
+    expect(late.statusCode).toBe(201);
+    const replay = await send();
+    expect(replay.body).toBe(late.body);
+    expect(replay.headers?.['Idempotent-Replayed']).toBe('true');
+    expect(executions(ledger)).toEqual([`child ${child.pid} ${orderId}`, `parent ${process.pid} ${orderId}`]);
   }, 30_000);
 });
