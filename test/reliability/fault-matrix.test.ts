@@ -62,7 +62,7 @@ afterAll(async () => {
 
 async function runCell(target: Target, fault: FaultKind, mode: Mode): Promise<CellResult> {
   const clock = manualClock(Date.UTC(2026, 10, 29, 12, 0, 0));
-  const engine = harness.engine({ clock: clock.now, inProgressTimeoutMs: IN_PROGRESS_TIMEOUT_MS, ttlSeconds: TTL_SECONDS });
+  const container = harness.container({ clock: clock.now, inProgressTimeoutMs: IN_PROGRESS_TIMEOUT_MS, ttlSeconds: TTL_SECONDS });
   const key = `matrix-${fault}-${mode}-${randomUUID()}`;
   const rule: FaultRule = {
     fault,
@@ -73,8 +73,8 @@ async function runCell(target: Target, fault: FaultKind, mode: Mode): Promise<Ce
   let injected = 0;
   const step = async (name: 'A' | 'B' | 'C' | 'D' | 'E', handlerThrows = false): Promise<StepRecord> => {
     const rules = target.step === name ? [rule] : [];
-    const [record] = await runStep(harness, clock.now(), [{ engine, key, kind: 'call', handlerThrows }], rules);
-    if (!record!.faultFree) injected++;
+    const [record] = await runStep(harness, clock.now(), [{ container, key, kind: 'call', handlerThrows }], rules);
+    injected += record!.faultsInjected;
     return record!;
   };
 
@@ -84,7 +84,6 @@ async function runCell(target: Target, fault: FaultKind, mode: Mode): Promise<Ce
   clock.advance(IN_PROGRESS_TIMEOUT_MS + 1_000);
   const d = await step('D');
   const e = await step('E');
-  // The proxy counts its own hits; `injected` above only says a faulted step happened.
   const steps = [a, b, c, d, e];
   const faulted = target.step === 'A' ? a : b;
   const outcome = faulted.calls[0];

@@ -37,13 +37,26 @@ export interface Harness {
   readonly ledger: Ledger;
   readonly warnings: IdempotencyWarning[];
   recordId(key: string): string;
-  engine(options: {
-    clock: () => number;
-    inProgressTimeoutMs: number;
-    ttlSeconds: number;
-    localCache?: boolean;
-  }): IdempotencyEngine<KeyedInput>;
+  /** One container of the function under test (an engine with these options, over both clients). */
+  container(options: ContainerOptions): Container;
   stop(): Promise<void>;
+}
+
+export interface ContainerOptions {
+  readonly clock: () => number;
+  readonly inProgressTimeoutMs: number;
+  readonly ttlSeconds: number;
+  readonly localCache?: boolean;
+}
+
+/**
+ * A Lambda container of the function under test. Steps with fault rules use the client with short
+ * timeouts; steps without use one with patient timeouts, so that a slow answer from a busy machine
+ * is not mistaken for a fault where the model expects none.
+ */
+export interface Container {
+  readonly faulty: IdempotencyEngine<KeyedInput>;
+  readonly calm: IdempotencyEngine<KeyedInput>;
 }
 
 export async function startHarness(options: { seed?: number; timeoutMs?: number; delayMs?: number } = {}): Promise<Harness> {
@@ -52,7 +65,18 @@ export async function startHarness(options: { seed?: number; timeoutMs?: number;
   const proxy = await new FaultProxy({ upstream: endpoint(), seed: options.seed, delayMs: options.delayMs }).start();
   const client = faultClient(proxy.endpoint, { timeoutMs: options.timeoutMs });
   const store = new DynamoDBStore({ tableName: table.name, client });
+  const calmClient = faultClient(proxy.endpoint, { timeoutMs: 10_000 });
+  const calmStore = new DynamoDBStore({ tableName: table.name, client: calmClient });
   const warnings: IdempotencyWarning[] = [];
+  const engineOver = (over: DynamoDBStore, engineOptions: ContainerOptions) =>
+    createIdempotencyEngine<KeyedInput>({
+      store: over,
+      key: 'id',
+      keyPrefix: KEY_PREFIX,
+      ...engineOptions,
+      logger: { warn: () => undefined },
+      onWarning: (warning) => void warnings.push(warning),
+    });
   return {
     proxy,
     direct,
@@ -61,18 +85,11 @@ export async function startHarness(options: { seed?: number; timeoutMs?: number;
     ledger: new Ledger(),
     warnings,
     recordId: (key) => `${KEY_PREFIX}#${hashMaterial(key)}`,
-    engine: (engineOptions) =>
-      createIdempotencyEngine<KeyedInput>({
-        store,
-        key: 'id',
-        keyPrefix: KEY_PREFIX,
-        ...engineOptions,
-        logger: { warn: () => undefined },
-        onWarning: (warning) => void warnings.push(warning),
-      }),
+    container: (engineOptions) => ({ faulty: engineOver(store, engineOptions), calm: engineOver(calmStore, engineOptions) }),
     async stop() {
       await proxy.stop();
       client.destroy();
+      calmClient.destroy();
       await table.drop();
       direct.destroy();
     },
@@ -82,7 +99,7 @@ export async function startHarness(options: { seed?: number; timeoutMs?: number;
 /** One invocation in a step: a call that runs to the end, or an attempt that dies mid-handler. */
 export interface StepInvocation {
   /** The container it runs in. */
-  readonly engine: IdempotencyEngine<KeyedInput>;
+  readonly container: Container;
   readonly key: string;
   /**
    * `call` runs to the end; `crash` dies mid-handler (its claim is never settled); `stall` stops
@@ -124,7 +141,8 @@ export async function runStep(
   try {
     await Promise.all(
       invocations.map(async (invocation) => {
-        const outcome = await invoke(harness, invocation, stalled);
+        const engine = rules.length > 0 ? invocation.container.faulty : invocation.container.calm;
+        const outcome = await invoke(harness, engine, invocation, stalled);
         if (outcome !== undefined) calls.push(outcome);
       }),
     );
@@ -133,7 +151,10 @@ export async function runStep(
   } finally {
     for (const rule of injected) rule.remove();
   }
-  const faultFree = injected.every((rule) => rule.hits() === 0);
+  // Only a step on the patient client is judged fault-free: with short timeouts, a busy machine
+  // can fail a request no rule touched.
+  const faultFree = injected.length === 0;
+  const faultsInjected = injected.reduce((sum, rule) => sum + rule.hits(), 0);
   const post = await Promise.all(keys.map((key) => observe(harness.direct, harness.table.name, harness.recordId(key))));
   return keys.map((key, index) => ({
     key,
@@ -143,11 +164,17 @@ export async function runStep(
     executions: ledger.since(ledgerStart, key),
     calls: calls.filter((call) => call.key === key),
     faultFree,
+    faultsInjected,
   }));
 }
 
-async function invoke(harness: Harness, invocation: StepInvocation, stalled: Stalled[]): Promise<CallOutcome | undefined> {
-  const { key, engine } = invocation;
+async function invoke(
+  harness: Harness,
+  engine: IdempotencyEngine<KeyedInput>,
+  invocation: StepInvocation,
+  stalled: Stalled[],
+): Promise<CallOutcome | undefined> {
+  const { key } = invocation;
   const { ledger } = harness;
   if (invocation.kind !== 'call') {
     try {

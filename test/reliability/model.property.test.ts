@@ -110,7 +110,7 @@ async function runSchedule(schedule: readonly ScheduledStep[]): Promise<{ violat
   const clock = manualClock(Date.UTC(2026, 10, 29, 12, 0, 0));
   const options = { clock: clock.now, inProgressTimeoutMs: IN_PROGRESS_TIMEOUT_MS, ttlSeconds: TTL_SECONDS };
   // Two containers of one function: the second keeps completed results in memory.
-  const containers = [harness.engine(options), harness.engine({ ...options, localCache: true })];
+  const containers = [harness.container(options), harness.container({ ...options, localCache: true })];
   const run = randomUUID();
   const keyName = (index: number) => `prop-${run}-${index}`;
   const violations: Violation[] = [];
@@ -125,7 +125,7 @@ async function runSchedule(schedule: readonly ScheduledStep[]): Promise<{ violat
     }
     const invocations = step.invocations.map(
       (invocation): StepInvocation => ({
-        engine: containers[invocation.container]!,
+        container: containers[invocation.container]!,
         key: keyName(invocation.key),
         kind: invocation.kind,
         handlerThrows: invocation.throws,

@@ -68,8 +68,10 @@ export interface StepRecord {
   readonly executions: readonly Execution[];
   /** This key's calls during the step (crashed attempts make none). */
   readonly calls: readonly CallOutcome[];
-  /** No fault was injected anywhere during the step. */
+  /** The step ran without fault rules: every call should have reached DynamoDB. */
   readonly faultFree: boolean;
+  /** How many requests of the step the proxy faulted. */
+  readonly faultsInjected: number;
 }
 
 /** Whether a record still stands in the way of a new claim at `now` (the store's claim condition). */
