@@ -12,6 +12,11 @@ export class IdempotencyConfigError extends IdempotencyError {
   override name = 'IdempotencyConfigError';
 }
 
+/** An adapter received an event it cannot read, e.g. `httpIdempotency` given a non-HTTP event. */
+export class UnsupportedEventError extends IdempotencyError {
+  override name = 'UnsupportedEventError';
+}
+
 /** The key selector found nothing usable (undefined, null, an empty string, array or object). */
 export class MissingIdempotencyKeyError extends IdempotencyError {
   override name = 'MissingIdempotencyKeyError';

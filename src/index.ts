@@ -26,8 +26,19 @@ export {
   ResultTooLargeError,
   StoreError,
   UnstorableResultError,
+  UnsupportedEventError,
 } from './errors.js';
-export type { IdempotencyMiddleware, MiddyRequestLike } from './middleware/middy.js';
+export type { CallerIdentity } from './http/caller.js';
+export type { HttpEvent, HttpEventShape, HttpRequestView, HttpResponse } from './http/http-event.js';
+export {
+  defaultHttpScope,
+  type HttpIdempotencyOptions,
+  type HttpScopeRequest,
+  httpIdempotency,
+} from './http/http-idempotency.js';
+export { HttpProblemType } from './http/problem.js';
+export { REPLAYED_HEADER } from './http/replay.js';
+export type { IdempotencyMiddleware, IdempotencyMiddlewareOptions, MiddyRequestLike } from './middleware/middy.js';
 export { idempotency } from './middleware/middy.js';
 export type { DynamoDBAttributeNames } from './stores/dynamodb-item.js';
 export { DynamoDBStore, type DynamoDBStoreOptions } from './stores/dynamodb-store.js';

@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTable, endpoint, type TestTable, testClient } from './support/dynamodb.js';
-import { lambdaContext } from './support/fixtures.js';
+import { lambdaContext, uniqueKey } from './support/fixtures.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const example = readFileSync(new URL('./readme/example.ts', import.meta.url), 'utf8');
+const httpExample = readFileSync(new URL('./readme/http-example.ts', import.meta.url), 'utf8');
+const httpApiEvent = readFileSync(new URL('../events/http/http-api.json', import.meta.url), 'utf8');
 
 describe('README', () => {
   let table: TestTable;
@@ -21,8 +24,11 @@ describe('README', () => {
     restore('AWS_ENDPOINT_URL_DYNAMODB', saved.endpoint);
   });
 
-  it('shows the example that this test runs, verbatim', () => {
-    expect(readme).toContain(`\`\`\`ts\n${example}\`\`\``);
+  it.each([
+    ['example', example],
+    ['HTTP example', httpExample],
+  ])('shows the %s that this test runs, verbatim', (_name, source) => {
+    expect(readme).toContain(`\`\`\`ts\n${source}\`\`\``);
   });
 
   it('names the command that runs the tests', () => {
@@ -42,6 +48,20 @@ describe('README', () => {
     const payment = await charge({ paymentId: 'pay-1', cents: 2500 });
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(await charge({ paymentId: 'pay-1', cents: 2500 })).toEqual(payment);
+  });
+
+  it('runs the HTTP example as written: a retry gets the same payment, marked as replayed', async () => {
+    const { handler } = await import('./readme/http-example.js');
+    const event = JSON.parse(httpApiEvent) as APIGatewayProxyEventV2;
+    event.headers['idempotency-key'] = uniqueKey();
+
+    const first = await handler(event, lambdaContext());
+    const retry = await handler(structuredClone(event), lambdaContext());
+
+    expect(first).toMatchObject({ statusCode: 201 });
+    expect(JSON.parse(first.body ?? '')).toMatchObject({ amount: 4200, currency: 'EUR', status: 'succeeded' });
+    expect(retry.headers).toMatchObject({ 'Idempotent-Replayed': 'true' });
+    expect(retry.body).toBe(first.body);
   });
 });
 

@@ -16,6 +16,15 @@ export interface MiddyRequestLike<TEvent, TResult> {
   earlyResponse?: TResult | null | undefined;
 }
 
+/** Options of the {@link idempotency} middleware: the shared options plus what only a middleware decides. */
+export interface IdempotencyMiddlewareOptions<TEvent, TResult = unknown> extends IdempotencyOptions<TEvent> {
+  /**
+   * Responses this accepts are returned but not stored: the claim is released, as if the handler
+   * had thrown, so a retry runs the handler again (an HTTP 5xx, for example). Default: none.
+   */
+  readonly releaseWhen?: (response: TResult) => boolean;
+}
+
 /** A Middy middleware object: pass it to `middy(handler).use(...)`. */
 export interface IdempotencyMiddleware<TEvent, TResult> {
   before: (request: MiddyRequestLike<TEvent, TResult>) => Promise<TResult | undefined>;
@@ -36,13 +45,15 @@ export interface IdempotencyMiddleware<TEvent, TResult> {
  * export const handler = middy(createOrder).use(idempotency({ store, key: 'orderId' }));
  */
 export function idempotency(
-  options: IdempotencyOptions<Record<string, unknown>>,
+  options: IdempotencyMiddlewareOptions<Record<string, unknown>>,
 ): IdempotencyMiddleware<Record<string, unknown>, unknown>;
 /** With the event type named (`idempotency<OrderEvent>(...)`) or inferred from an annotated selector. */
 export function idempotency<TEvent, TResult = unknown>(
-  options: IdempotencyOptions<TEvent>,
+  options: IdempotencyMiddlewareOptions<TEvent, TResult>,
 ): IdempotencyMiddleware<TEvent, TResult>;
-export function idempotency<TEvent, TResult>(options: IdempotencyOptions<TEvent>): IdempotencyMiddleware<TEvent, TResult> {
+export function idempotency<TEvent, TResult>(
+  options: IdempotencyMiddlewareOptions<TEvent, TResult>,
+): IdempotencyMiddleware<TEvent, TResult> {
   const engine = createIdempotencyEngine(options);
   // Keyed by Middy's request object: one claim per invocation, and only the one this middleware made.
   const attempts = new WeakMap<object, Attempt>();
@@ -64,7 +75,9 @@ export function idempotency<TEvent, TResult>(options: IdempotencyOptions<TEvent>
       const attempt = attempts.get(request);
       if (attempt === undefined) return;
       attempts.delete(request);
-      await attempt.complete(request.response);
+      const response = request.response as TResult;
+      if (options.releaseWhen?.(response)) await attempt.fail();
+      else await attempt.complete(response);
     },
     async onError(request) {
       const attempt = attempts.get(request);

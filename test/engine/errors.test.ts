@@ -23,6 +23,7 @@ describe('exported errors', () => {
       'ResultTooLargeError',
       'StoreError',
       'UnstorableResultError',
+      'UnsupportedEventError',
     ]);
   });
 

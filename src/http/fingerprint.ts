@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import { hashMaterial } from '../engine/hash.js';
+import type { HttpRequestView } from './http-event.js';
+
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+
+/**
+ * What must match for a request to count as a retry of the one that used its key first: path,
+ * query, body and the chosen headers (the method and route are already part of the record's scope).
+ * A JSON body counts by its parsed value, so a client that re-serializes it with other spacing or
+ * key order is still retrying; any other body counts by its decoded bytes.
+ */
+export function fingerprintMaterial(request: HttpRequestView, headerNames: readonly string[]): Record<string, unknown> {
+  return {
+    path: request.path,
+    query: [...request.query].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    body: bodyMaterial(request),
+    headers: Object.fromEntries(headerNames.map((name) => [name, request.headers.get(name) ?? null])),
+  };
+}
+
+function bodyMaterial(request: HttpRequestView): unknown {
+  const { body } = request;
+  if (body === undefined || body.length === 0) return null;
+  if (JSON_MEDIA_TYPE.test(request.headers.get('content-type')?.[0] ?? '')) {
+    try {
+      return { json: hashMaterial(JSON.parse(body.toString('utf8'))) };
+    } catch {
+      // Not JSON after all (or a number JSON cannot hold exactly): the bytes decide.
+    }
+  }
+  return { sha256: createHash('sha256').update(body).digest('base64url') };
+}

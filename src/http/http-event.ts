@@ -1,0 +1,122 @@
+import type {
+  ALBEvent,
+  ALBResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyEventV2,
+  APIGatewayProxyResult,
+  APIGatewayProxyResultV2,
+  LambdaFunctionURLEvent,
+  LambdaFunctionURLResult,
+} from 'aws-lambda';
+
+/** The HTTP events the middleware understands: REST API (v1), HTTP API (v2), Function URLs and ALB. */
+export type HttpEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2 | LambdaFunctionURLEvent | ALBEvent;
+
+/** What a handler behind those sources returns (HTTP API v2 and Function URLs also take plain values). */
+export type HttpResponse = APIGatewayProxyResult | APIGatewayProxyResultV2 | LambdaFunctionURLResult | ALBResult;
+
+/** Which family of event a request came in, which decides the response's header layout. */
+export type HttpEventShape = 'rest' | 'http' | 'alb';
+
+/** One HTTP request, the same whatever the event source. */
+export interface HttpRequestView {
+  readonly shape: HttpEventShape;
+  /** Upper case, e.g. `POST`. */
+  readonly method: string;
+  /** The path the client asked for, e.g. `/payments/42`. */
+  readonly path: string;
+  /** The route template when the source names one (`/payments/{id}`), else the path. */
+  readonly route: string;
+  /** Every value of every header, under its lower-case name. */
+  readonly headers: ReadonlyMap<string, readonly string[]>;
+  /** Query parameters in the order sent, values kept as the source delivered them. */
+  readonly query: ReadonlyArray<readonly [string, string]>;
+  /** The body's bytes, base64-decoded when the source encoded it; undefined when there is none. */
+  readonly body: Buffer | undefined;
+  /** Whether the event carries multi-value headers, so responses must too (ALB, REST). */
+  readonly multiValueHeaders: boolean;
+}
+
+type HeaderRecord = Record<string, string | undefined> | null | undefined;
+type MultiHeaderRecord = Record<string, string[] | undefined> | null | undefined;
+
+function isV2(event: HttpEvent): event is APIGatewayProxyEventV2 | LambdaFunctionURLEvent {
+  return (event as APIGatewayProxyEventV2).version === '2.0';
+}
+
+function isAlb(event: HttpEvent): event is ALBEvent {
+  return (event as ALBEvent).requestContext?.elb !== undefined;
+}
+
+/** Detects the event source and reads the request out of it. Returns undefined for non-HTTP events. */
+export function describeHttpRequest(event: unknown): HttpRequestView | undefined {
+  if (event === null || typeof event !== 'object') return undefined;
+  const http = event as HttpEvent;
+  if (isV2(http)) {
+    const method = http.requestContext?.http?.method;
+    if (typeof method !== 'string') return undefined;
+    const routeKey = http.routeKey;
+    // `POST /payments/{id}` names the route; `$default` (and Function URLs) do not.
+    const route =
+      typeof routeKey === 'string' && routeKey.includes(' ') ? routeKey.slice(routeKey.indexOf(' ') + 1) : http.rawPath;
+    return {
+      shape: 'http',
+      method: method.toUpperCase(),
+      path: http.rawPath ?? http.requestContext.http.path,
+      route,
+      headers: collectHeaders(http.headers, undefined),
+      query: [...new URLSearchParams(http.rawQueryString ?? '')],
+      body: bodyBytes(http.body, http.isBase64Encoded),
+      multiValueHeaders: false,
+    };
+  }
+  const { httpMethod } = http as APIGatewayProxyEvent | ALBEvent;
+  if (typeof httpMethod !== 'string') return undefined;
+  const v1 = http as APIGatewayProxyEvent | ALBEvent;
+  return {
+    shape: isAlb(http) ? 'alb' : 'rest',
+    method: httpMethod.toUpperCase(),
+    path: v1.path,
+    route: isAlb(http) ? v1.path : ((http as APIGatewayProxyEvent).resource ?? v1.path),
+    headers: collectHeaders(v1.headers, v1.multiValueHeaders),
+    query: collectQuery(v1.queryStringParameters, v1.multiValueQueryStringParameters),
+    body: bodyBytes(v1.body, v1.isBase64Encoded),
+    multiValueHeaders: isAlb(http) ? v1.multiValueHeaders !== undefined : false,
+  };
+}
+
+/** Multi-value headers hold every value; the single-value map keeps only the last one of each. */
+function collectHeaders(single: HeaderRecord, multi: MultiHeaderRecord): Map<string, string[]> {
+  const headers = new Map<string, string[]>();
+  const add = (name: string, value: string | undefined) => {
+    if (value === undefined) return;
+    const lower = name.toLowerCase();
+    const values = headers.get(lower);
+    if (values === undefined) headers.set(lower, [value]);
+    else values.push(value);
+  };
+  if (multi) {
+    for (const [name, values] of Object.entries(multi)) for (const value of values ?? []) add(name, value);
+  } else if (single) {
+    for (const [name, value] of Object.entries(single)) add(name, value);
+  }
+  return headers;
+}
+
+function collectQuery(
+  single: Record<string, string | undefined> | null | undefined,
+  multi: Record<string, string[] | undefined> | null | undefined,
+): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  if (multi) {
+    for (const [name, values] of Object.entries(multi)) for (const value of values ?? []) pairs.push([name, value]);
+  } else if (single) {
+    for (const [name, value] of Object.entries(single)) if (value !== undefined) pairs.push([name, value]);
+  }
+  return pairs;
+}
+
+function bodyBytes(body: string | null | undefined, isBase64Encoded: boolean | undefined): Buffer | undefined {
+  if (body === null || body === undefined) return undefined;
+  return isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+}

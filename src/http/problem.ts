@@ -1,0 +1,50 @@
+import type { HttpRequestView } from './http-event.js';
+
+/**
+ * The `type` URIs of the problem responses (RFC 9457 `application/problem+json`). They are URNs:
+ * stable identifiers to branch on, not pages to fetch.
+ */
+export const HttpProblemType = {
+  /** 400: a POST or PATCH arrived without an `Idempotency-Key` header. */
+  keyMissing: 'urn:lambda-idempotency:problem:idempotency-key-missing',
+  /** 400: the header is not one key of 1–255 visible ASCII characters. */
+  keyMalformed: 'urn:lambda-idempotency:problem:idempotency-key-malformed',
+  /** 409: the first request with this key is still being processed; retry after `Retry-After` seconds. */
+  inProgress: 'urn:lambda-idempotency:problem:request-in-progress',
+  /** 422: the key was already used for a different request (method, path, query or body). */
+  keyReused: 'urn:lambda-idempotency:problem:idempotency-key-reused',
+} as const;
+
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const REASON_PHRASES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  409: 'Conflict',
+  422: 'Unprocessable Content',
+};
+
+/** A response in the layout the event source expects (ALB wants a status description and, in multi-value mode, multi-value headers). */
+export function problemResponse(request: HttpRequestView, problem: Problem): Record<string, unknown> {
+  const headers = { 'Content-Type': 'application/problem+json', ...problem.headers };
+  const body = JSON.stringify({
+    type: problem.type,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    instance: request.path,
+  });
+  const response: Record<string, unknown> = { statusCode: problem.status, body, isBase64Encoded: false };
+  if (request.shape === 'alb') response.statusDescription = `${problem.status} ${REASON_PHRASES[problem.status] ?? ''}`.trim();
+  if (request.multiValueHeaders) {
+    response.multiValueHeaders = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]]));
+  } else {
+    response.headers = headers;
+  }
+  return response;
+}
