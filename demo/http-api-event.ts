@@ -70,12 +70,16 @@ export function writeHttpApiResult(response: ServerResponse, result: APIGatewayP
     const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));
     const body =
       result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
-    response.writeHead(result.statusCode ?? 200, { ...headers, ...(result.cookies && { 'set-cookie': result.cookies }) });
+    response.writeHead(result.statusCode ?? 200, {
+      ...headers,
+      'content-length': String(body.length),
+      ...(result.cookies && { 'set-cookie': result.cookies }),
+    });
     response.end(body);
     return;
   }
   const body = typeof result === 'string' ? result : JSON.stringify(result ?? null);
-  response.writeHead(200, { 'content-type': 'application/json' });
+  response.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
   response.end(body);
 }
 
