@@ -12,7 +12,11 @@ export class IdempotencyConfigError extends IdempotencyError {
   override name = 'IdempotencyConfigError';
 }
 
-/** An adapter received an event it cannot read, e.g. `httpIdempotency` given a non-HTTP event. */
+/**
+ * An adapter received an event it cannot read: `httpIdempotency` given a non-HTTP event, or
+ * `idempotentBatch` given an event of no supported source (or one mixing sources). It fails the
+ * whole invocation: nothing in the event can be attributed.
+ */
 export class UnsupportedEventError extends IdempotencyError {
   override name = 'UnsupportedEventError';
 }

@@ -3,6 +3,19 @@
  * result to every retry.
  * @packageDocumentation
  */
+
+export { MalformedRecordError, RecordNotProcessedError } from './batch/errors.js';
+export type { EventSourceKind } from './batch/event-source.js';
+export type {
+  BatchEventOf,
+  BatchRecord,
+  BatchResponseOf,
+  IdempotentBatchHandler,
+  RecordHandler,
+} from './batch/idempotent-batch.js';
+export { idempotentBatch } from './batch/idempotent-batch.js';
+export type { BatchLogger, IdempotentBatchOptions } from './batch/options.js';
+export type { BatchResponse } from './batch/partial-response.js';
 export type { Attempt, Begin, IdempotencyEngine, InvocationRequest } from './engine/idempotency-engine.js';
 export { createIdempotencyEngine } from './engine/idempotency-engine.js';
 export type { IdempotencyOptions, WarningLogger } from './engine/options.js';

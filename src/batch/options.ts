@@ -1,0 +1,61 @@
+import type { IdempotencyOptions, WarningLogger } from '../engine/options.js';
+import type { Selector } from '../engine/selector.js';
+import { IdempotencyConfigError } from '../errors.js';
+
+/** Where record failures and warnings are logged. `console`, pino and the Powertools Logger fit. */
+export interface BatchLogger extends WarningLogger {
+  /** Record failures; `warn` is used when absent. */
+  error?(message: string, details?: Record<string, unknown>): void;
+}
+
+/** Options of {@link idempotentBatch}. The engine's options apply to every record's claim. */
+export interface IdempotentBatchOptions<TRecord>
+  extends Omit<IdempotencyOptions<TRecord>, 'key' | 'payload' | 'requireKey' | 'logger'> {
+  /**
+   * What identifies a record: a function of the record, or a dotted path such as `'body.orderId'`
+   * (a JSON body is parsed; Kinesis `kinesis.data` is base64-decoded first). Default: SQS
+   * `messageId` (FIFO: `attributes.MessageDeduplicationId` when present), Kinesis `eventID` (with
+   * the stream ARN), DynamoDB Streams `eventID`, EventBridge `id`. A record without a key, or one
+   * the path cannot read, is reported as failed; the others run.
+   */
+  readonly key?: Selector<TRecord>;
+  /** The part of a record that must match on a replay (see `IdempotencyOptions.payload`). */
+  readonly payload?: Selector<TRecord>;
+  /**
+   * How many records (or ordering groups) run at once. Default 1: records run one by one, as a
+   * plain loop would. Raise it when the record handler is safe to run concurrently.
+   */
+  readonly concurrency?: number;
+  /**
+   * Which records keep their relative order: records of one group run one after the other, and
+   * once one fails the later ones are reported failed without running. Default: the message group
+   * of an SQS FIFO queue, the partition key of a Kinesis record, the item key of a DynamoDB Streams
+   * record, no order for a standard SQS queue. `false` runs every record independently; a function
+   * returning one constant keeps the whole batch in order.
+   */
+  readonly groupBy?: false | ((record: TRecord) => string | undefined);
+  /** Called for a record skipped as a duplicate, with the result stored by its first run. */
+  readonly onDuplicate?: (record: TRecord, storedResult: unknown) => void;
+  /** Called for every record reported in `batchItemFailures`, with why. */
+  readonly onRecordFailure?: (record: TRecord, error: unknown) => void;
+  /** Where record failures (as errors) and warnings are logged. Default `console`. */
+  readonly logger?: BatchLogger;
+}
+
+/** Fails at setup, naming the option. The engine validates the options it shares. */
+export function validateBatchOptions<TRecord>(handler: unknown, options: IdempotentBatchOptions<TRecord>): void {
+  if (typeof handler !== 'function') throw new IdempotencyConfigError('idempotentBatch needs a record handler function.');
+  if (options === null || typeof options !== 'object')
+    throw new IdempotencyConfigError('idempotentBatch options must be an object.');
+  const { concurrency, groupBy, onDuplicate, onRecordFailure } = options;
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new IdempotencyConfigError(`Option "concurrency" must be a whole number of at least 1, got ${String(concurrency)}.`);
+  }
+  if (groupBy !== undefined && groupBy !== false && typeof groupBy !== 'function') {
+    throw new IdempotencyConfigError('Option "groupBy" must be false or a function of the record.');
+  }
+  for (const [name, hook] of Object.entries({ onDuplicate, onRecordFailure })) {
+    if (hook !== undefined && typeof hook !== 'function')
+      throw new IdempotencyConfigError(`Option "${name}" must be a function.`);
+  }
+}

@@ -1,0 +1,9 @@
+/** Lambda's partial batch response: the same shape for SQS, Kinesis and DynamoDB Streams. */
+export interface BatchResponse {
+  batchItemFailures: { itemIdentifier: string }[];
+}
+
+/** The response naming the failed records, in batch order, each once. */
+export function partialBatchResponse(failedIdentifiers: Iterable<string>): BatchResponse {
+  return { batchItemFailures: [...new Set(failedIdentifiers)].map((itemIdentifier) => ({ itemIdentifier })) };
+}

@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Context } from 'aws-lambda';
+import type { BatchLogger } from '../../src/index.js';
+import { lambdaContext } from '../support/fixtures.js';
+
+/** The sample events under events/batch/, parsed afresh on every call so a test may change its copy. */
+export function sampleEvent<T>(name: 'sqs' | 'sqs-fifo' | 'kinesis' | 'dynamodb-stream' | 'eventbridge'): T {
+  return JSON.parse(readFileSync(new URL(`../../events/batch/${name}.json`, import.meta.url), 'utf8')) as T;
+}
+
+/** A context for a function of its own: each test gets its own record scope in the shared table. */
+export function freshContext(remainingMs: number | (() => number) = 30_000): Context {
+  return lambdaContext(remainingMs, `batch-test-${randomUUID().slice(0, 8)}`);
+}
+
+/** A logger that keeps what it was told, for asserting the typed errors of failed records. */
+export function recordingLogger(): BatchLogger & {
+  errors: { message: string; details?: Record<string, unknown> }[];
+  warnings: string[];
+} {
+  const errors: { message: string; details?: Record<string, unknown> }[] = [];
+  const warnings: string[] = [];
+  return {
+    errors,
+    warnings,
+    error: (message, details) => void errors.push({ message, details }),
+    warn: (message) => void warnings.push(message),
+  };
+}
