@@ -18,7 +18,7 @@ function portFrom(argv: readonly string[]): number {
 }
 
 const port = portFrom(process.argv.slice(2));
-const environment = await prepareLocalEnvironment('lambda-idempotency-dev');
+const environment = await prepareLocalEnvironment({ tablePrefix: 'lambda-idempotency-dev', honourTableVariables: true });
 const payments = (await loadSampleHandler('payments')) as unknown as (
   event: APIGatewayProxyEventV2,
   context: Context,
@@ -36,10 +36,16 @@ const server = await startDevServer({
   log: (line) => console.log(line),
 });
 
-console.log(`Payments API listening on ${server.url} (${describeEndpoint(environment.dynamodb)})`);
-console.log('  POST /payments   needs an Idempotency-Key header');
-console.log(`Try:\n  curl -i -X POST ${server.url}/payments -H 'Idempotency-Key: 6f1c2a9e-order-1001' \\`);
-console.log(`    -H 'Content-Type: application/json' -d '{"amount":2500,"currency":"EUR","customerId":"cus_42"}'`);
+console.log(
+  [
+    `Payments API listening on ${server.url} (${describeEndpoint(environment.dynamodb)})`,
+    '  POST /payments   needs an Idempotency-Key header',
+    'Try:',
+    `  curl -i -X POST ${server.url}/payments -H 'Idempotency-Key: 6f1c2a9e-order-1001' \\`,
+    `    -H 'Content-Type: application/json' -d '{"amount":2500,"currency":"EUR","customerId":"customer-17"}'`,
+    'Ctrl-C stops it.',
+  ].join('\n'),
+);
 
 let stopping = false;
 async function stop(): Promise<void> {

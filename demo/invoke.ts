@@ -28,7 +28,7 @@ const events = await Promise.all(
   }),
 );
 
-const environment = await prepareLocalEnvironment('lambda-idempotency-invoke');
+const environment = await prepareLocalEnvironment({ tablePrefix: 'lambda-idempotency-invoke', honourTableVariables: true });
 let failed = false;
 try {
   console.error(`# ${name} on ${describeEndpoint(environment.dynamodb)}`);

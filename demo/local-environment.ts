@@ -13,10 +13,15 @@ export interface LocalEnvironment {
  * What the deployed stack gives the sample functions, locally: a DynamoDB endpoint, the sample
  * tables created from infra's definitions, and their names in the functions' environment variables.
  */
-export async function prepareLocalEnvironment(tablePrefix: string): Promise<LocalEnvironment> {
+export async function prepareLocalEnvironment(options: {
+  /** Local table names are `<tablePrefix>-<definition id>`. */
+  readonly tablePrefix: string;
+  /** Whether IDEMPOTENCY_TABLE and the others, when set, name the tables instead (so tables can be reused). */
+  readonly honourTableVariables: boolean;
+}): Promise<LocalEnvironment> {
   const dynamodb = await startLocalDynamoDB();
   const client = new DynamoDBClient({ endpoint: dynamodb.endpoint });
-  const tables = sampleTableNames(tablePrefix);
+  const tables = sampleTableNames(options.tablePrefix, options.honourTableVariables ? process.env : {});
   try {
     await ensureSampleTables(client, tables);
   } catch (error) {
