@@ -34,6 +34,11 @@ const server = await startDevServer({
     },
   ],
   log: (line) => console.log(line),
+}).catch(async (error: NodeJS.ErrnoException) => {
+  await environment.close();
+  if (error.code !== 'EADDRINUSE') throw error;
+  console.error(`Port ${port} is in use: run npm run dev -- --port <another port> (0 picks a free one).`);
+  process.exit(1);
 });
 
 console.log(
