@@ -16,6 +16,7 @@ const expectations: Record<SampleFunctionName, { event: string; accepts: (result
     event: 'orders-first.json',
     accepts: (result) => JSON.stringify(result) === JSON.stringify({ batchItemFailures: [] }),
   },
+  refunds: { event: 'refunds-first.json', accepts: (result) => (result as { customerId?: string }).customerId === 'customer-42' },
 };
 
 interface TemplateResource {

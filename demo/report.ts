@@ -44,7 +44,12 @@ function paymentsSection(steps: readonly HttpStepReport[]): string[] {
   ];
 }
 
-function ordersSection(steps: readonly BatchStepReport[]): string[] {
+function ordersSection(
+  steps: readonly BatchStepReport[],
+  heading: string,
+  columns: { readonly step: string; readonly failures: string },
+  failureNote: string,
+): string[] {
   const rows = steps.map((step) => [
     step.title,
     String(step.records),
@@ -63,13 +68,13 @@ function ordersSection(steps: readonly BatchStepReport[]): string[] {
   ]);
   const failures = steps.flatMap((step) => step.failures.map((failure) => `    ${failure.messageId}  ${failure.reason}`));
   return [
-    'SQS order events (samples/orders: idempotentBatch keyed by body.eventId, then a ledger ADD)',
+    heading,
     ...table(
-      ['batch', 'records', 'executions', 'duplicates', 'batchItemFailures', 'idempotency requests'],
+      [columns.step, 'records', 'executions', 'duplicates', columns.failures, 'idempotency requests'],
       rows,
       new Set([1, 2, 3, 4, 5]),
     ),
-    '  batchItemFailures (SQS retries only these, then moves them to the dead-letter queue):',
+    `  ${failureNote}`,
     ...failures,
   ];
 }
@@ -106,7 +111,19 @@ export function formatReport(
     '',
     ...paymentsSection(report.payments),
     '',
-    ...ordersSection(report.orders),
+    ...ordersSection(
+      report.orders,
+      'SQS order events (samples/orders: idempotentBatch keyed by body.eventId, then a ledger ADD)',
+      { step: 'batch', failures: 'batchItemFailures' },
+      'batchItemFailures (SQS retries only these, then moves them to the dead-letter queue):',
+    ),
+    '',
+    ...ordersSection(
+      report.refunds,
+      'EventBridge refunds (samples/refunds: idempotentBatch keyed by the event id, then a ledger ADD)',
+      { step: 'delivery', failures: 'errors' },
+      'errors (Lambda retries the invocation twice, then sends the event to the failure queue):',
+    ),
     '',
     ...tablesSection(report, context.tables),
     '',

@@ -13,10 +13,11 @@ import { DynamoDBStore } from 'lambda-idempotency';
 import { sampleFunctionDefinitions } from '../infra/sample-functions.js';
 import { idempotencyTableDefinition, ledgerTableDefinition, paymentsTableDefinition } from '../infra/tables.js';
 import { LedgerTable } from '../samples/orders/ledger-table.js';
-import { balanceDirection, parseOrderEvent } from '../samples/orders/order-event.js';
+import { balanceDirection, type OrderEvent, parseOrderEvent, toOrderEvent } from '../samples/orders/order-event.js';
 import { createOrdersConsumer } from '../samples/orders/orders-consumer.js';
 import { createPaymentsApi } from '../samples/payments/payments-api.js';
 import { PaymentsTable } from '../samples/payments/payments-table.js';
+import { createRefundsConsumer, type RefundEvent } from '../samples/refunds/refunds-consumer.js';
 import { localLambdaContext } from './lambda-context.js';
 import { recordRequests } from './request-counter.js';
 import { type SampleTableNames, tableName } from './sample-tables.js';
@@ -58,6 +59,8 @@ export interface Check {
 export interface ScenarioReport {
   readonly payments: readonly HttpStepReport[];
   readonly orders: readonly BatchStepReport[];
+  /** EventBridge deliveries to the refunds function; a failure is the invocation's error. */
+  readonly refunds: readonly BatchStepReport[];
   readonly tables: {
     readonly payments: readonly Record<string, unknown>[];
     readonly ledger: readonly Record<string, unknown>[];
@@ -202,6 +205,43 @@ export async function runScenario(options: {
       });
     }
 
+    // EventBridge refunds: each copy of an event carries the same id, the default key.
+    const refundsConsumer = createRefundsConsumer({ store, ledger: new LedgerTable(documents, names.ledger) });
+    const refundsTimeoutMs = sampleFunctionDefinitions.refunds.timeoutSeconds * 1000;
+    const refunds: BatchStepReport[] = [];
+    const refundDeliveries: RefundEvent[] = [];
+    const refundResults: string[] = [];
+    for (const [file, title, copies] of [
+      ['refunds-first.json', 'a refund', 1],
+      ['refunds-duplicate.json', 'the same event, 3 copies at once', 3],
+      ['refunds-mismatch.json', 'same event id, other amount', 1],
+    ] as const) {
+      const event = await sampleEvent<RefundEvent>(file);
+      const mark = requests.sent.length;
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: copies }, () =>
+          refundsConsumer(structuredClone(event), localLambdaContext('refunds', refundsTimeoutMs)),
+        ),
+      );
+      refundDeliveries.push(...Array.from({ length: copies }, () => event));
+      for (const outcome of outcomes) if (outcome.status === 'fulfilled') refundResults.push(JSON.stringify(outcome.value));
+      const executions = countSince(mark, 'UpdateItem', names.ledger);
+      refunds.push({
+        title: `${file}: ${title}`,
+        records: copies,
+        executions,
+        // idempotentBatch calls onDuplicate for batch records only: a delivery that succeeded
+        // without the handler's ledger write was answered from its record.
+        duplicates: outcomes.filter((outcome) => outcome.status === 'fulfilled').length - executions,
+        failures: outcomes.flatMap((outcome) =>
+          outcome.status === 'rejected'
+            ? [{ messageId: event.id, reason: `${(outcome.reason as Error).name}: ${(outcome.reason as Error).message}` }]
+            : [],
+        ),
+        idempotencyRequests: idempotencyRequestsSince(mark),
+      });
+    }
+
     const scan = async (table: string) =>
       ((await documents.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items ?? []) as Record<
         string,
@@ -228,9 +268,31 @@ export async function runScenario(options: {
           replayedBodies,
         },
       ),
-      ...orderChecks(orders, delivered, ledgerWrites, tables.ledger),
+      {
+        description: `all ${refundResults.length} successful refund deliveries returned the first one's result`,
+        passed: refundResults.length > 1 && refundResults.every((result) => result === refundResults[0]),
+      },
+      ...ledgerChecks(
+        orders,
+        [
+          ...delivered.map((record) =>
+            ledgerDelivery(
+              () => parseOrderEvent(record.body),
+              (event) => event.eventId,
+            ),
+          ),
+          ...refundDeliveries.map((event) =>
+            ledgerDelivery(
+              () => toOrderEvent(event.detail, 'detail'),
+              () => `eventbridge:${event.id}`,
+            ),
+          ),
+        ],
+        ledgerWrites,
+        tables.ledger,
+      ),
     ];
-    return { payments, orders, tables, checks };
+    return { payments, orders, refunds, tables, checks };
   } finally {
     client.destroy();
   }
@@ -271,24 +333,33 @@ function paymentChecks(
   ];
 }
 
-function orderChecks(
+/** A message as the ledger model sees it: the idempotency key it is claimed by, and its event if well-formed. */
+interface LedgerDelivery {
+  readonly key: string | undefined;
+  readonly event: OrderEvent | undefined;
+}
+
+function ledgerDelivery(parse: () => OrderEvent, keyOf: (event: OrderEvent) => string): LedgerDelivery {
+  try {
+    const event = parse();
+    return { key: keyOf(event), event };
+  } catch {
+    return { key: undefined, event: undefined };
+  }
+}
+
+function ledgerChecks(
   steps: readonly BatchStepReport[],
-  delivered: readonly SQSRecord[],
+  deliveries: readonly LedgerDelivery[],
   ledgerWrites: readonly { input: Readonly<Record<string, unknown>> }[],
   ledger: readonly Record<string, unknown>[],
 ): Check[] {
-  // The model: the first well-formed copy of each event id counts, every later copy is ignored.
+  // The model: the first well-formed copy of each key counts, every later copy is ignored.
   const expected = new Map<string, number>();
   const applied = new Set<string>();
-  for (const record of delivered) {
-    let event: ReturnType<typeof parseOrderEvent>;
-    try {
-      event = parseOrderEvent(record.body);
-    } catch {
-      continue;
-    }
-    if (applied.has(event.eventId)) continue;
-    applied.add(event.eventId);
+  for (const { key, event } of deliveries) {
+    if (key === undefined || event === undefined || applied.has(key)) continue;
+    applied.add(key);
     expected.set(event.customerId, (expected.get(event.customerId) ?? 0) + balanceDirection[event.type] * event.amount);
   }
   const writesPerEvent = new Map<string, number>();
@@ -300,11 +371,11 @@ function orderChecks(
   const accounted = steps.every((step) => step.records === step.executions + step.duplicates + step.failures.length);
   return [
     {
-      description: `${delivered.length} SQS records with ${applied.size} distinct events made ${ledgerWrites.length} ledger writes, one per event`,
+      description: `${deliveries.length} SQS records and EventBridge deliveries with ${applied.size} distinct events made ${ledgerWrites.length} ledger writes, one per event`,
       passed: ledgerWrites.length === applied.size && [...writesPerEvent.values()].every((count) => count === 1),
     },
     {
-      description: 'every record was applied, skipped as a duplicate or reported in batchItemFailures',
+      description: 'every SQS record was applied, skipped as a duplicate or reported in batchItemFailures',
       passed: accounted,
     },
     {

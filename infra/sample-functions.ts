@@ -31,6 +31,13 @@ export const sampleFunctionDefinitions = {
     timeoutSeconds: 10,
     tables: [idempotencyTableDefinition, ledgerTableDefinition],
   },
+  /** The EventBridge rule target that applies refunds to the ledger. */
+  refunds: {
+    id: 'RefundsFunction',
+    entry: sample('refunds/handler.ts'),
+    timeoutSeconds: 10,
+    tables: [idempotencyTableDefinition, ledgerTableDefinition],
+  },
 } as const satisfies Record<string, SampleFunctionDefinition>;
 
 export type SampleFunctionName = keyof typeof sampleFunctionDefinitions;

@@ -2,6 +2,9 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -11,9 +14,13 @@ import { sampleFunctionDefinitions } from './sample-functions.js';
 import { tableShape } from './table-from-definition.js';
 import { idempotencyTableDefinition, ledgerTableDefinition, paymentsTableDefinition, type TableDefinition } from './tables.js';
 
+/** The `source` of the refund events the sample's rule matches. */
+export const REFUND_EVENT_SOURCE = 'lambda-idempotency.sample.support';
+
 /**
  * The sample application: `POST /payments` on an HTTP API, and an SQS consumer that applies order
- * events to a ledger, both made idempotent by one shared idempotency table. Everything is destroyed
+ * events to a ledger, both made idempotent by one shared idempotency table, plus an EventBridge rule whose target applies
+refunds to the same ledger. Everything is destroyed
  * with the stack: it is a sample, not a place to keep data.
  */
 export class IdempotencySampleStack extends Stack {
@@ -25,6 +32,9 @@ export class IdempotencySampleStack extends Stack {
   readonly orderEvents: Queue;
   readonly orderEventsDeadLetters: Queue;
   readonly api: HttpApi;
+  readonly refundsFunction: SampleFunction;
+  readonly refundRule: Rule;
+  readonly refundFailures: Queue;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -65,6 +75,24 @@ export class IdempotencySampleStack extends Stack {
       enforceSSL: true,
     });
     this.ordersFunction.addEventSource(new SqsEventSource(this.orderEvents, { batchSize: 10, reportBatchItemFailures: true }));
+
+    this.refundsFunction = new SampleFunction(this, sampleFunctionDefinitions.refunds, tableNames);
+    this.idempotencyTable.grantIdempotency(this.refundsFunction);
+    this.ledgerTable.grant(this.refundsFunction, 'dynamodb:UpdateItem');
+    // Refunds that still fail after Lambda's two retries, or that EventBridge could not deliver, land here.
+    this.refundFailures = new Queue(this, 'RefundFailures', { retentionPeriod: Duration.days(14), enforceSSL: true });
+    this.refundsFunction.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(this.refundFailures) });
+    this.refundRule = new Rule(this, 'OrderRefundedRule', {
+      description: 'lambda-idempotency sample: refunds from the support tool, applied to the ledger once',
+      eventPattern: { source: [REFUND_EVENT_SOURCE], detailType: ['OrderRefunded'] },
+      targets: [
+        new LambdaFunction(this.refundsFunction, {
+          deadLetterQueue: this.refundFailures,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
 
     new CfnOutput(this, 'PaymentsUrl', { value: `${this.api.apiEndpoint}/payments` });
     new CfnOutput(this, 'OrderEventsQueueUrl', { value: this.orderEvents.queueUrl });

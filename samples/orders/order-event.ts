@@ -17,6 +17,7 @@ export interface OrderEvent {
   readonly currency: string;
 }
 
+/** An order event from an SQS message body. */
 export function parseOrderEvent(text: string): OrderEvent {
   let parsed: unknown;
   try {
@@ -24,7 +25,12 @@ export function parseOrderEvent(text: string): OrderEvent {
   } catch {
     throw new ValidationError('body', 'must be JSON');
   }
-  const body = asObject(parsed, 'body');
+  return toOrderEvent(parsed, 'body');
+}
+
+/** An order event from parsed JSON (an SQS body, an EventBridge `detail`). */
+export function toOrderEvent(value: unknown, field: string): OrderEvent {
+  const body = asObject(value, field);
   if (typeof body.type !== 'string' || !Object.hasOwn(balanceDirection, body.type)) {
     throw new ValidationError('type', `must be one of ${Object.keys(balanceDirection).join(', ')}`);
   }

@@ -37,13 +37,31 @@ describe('npm run invoke', () => {
     ]);
   });
 
+  it('runs the refunds function: a copy of an EventBridge event gets the first result, a changed copy an error', async () => {
+    const { code, stdout } = await runTool(
+      'demo/invoke.ts',
+      [
+        'refunds',
+        'events/samples/refunds-first.json',
+        'events/samples/refunds-duplicate.json',
+        'events/samples/refunds-mismatch.json',
+      ],
+      toolEnvironment(),
+    );
+    expect(code).toBe(1);
+    const [first, duplicate, mismatch] = stdout.split(/\n(?=\{)/).map((text) => JSON.parse(text) as Record<string, unknown>);
+    expect(first).toEqual({ customerId: 'customer-42', balance: -990, currency: 'EUR', appliedEvents: 1 });
+    expect(duplicate).toEqual(first);
+    expect(mismatch).toMatchObject({ errorType: 'PayloadMismatchError' });
+  });
+
   it('names the functions it knows when called wrongly', async () => {
     const { code, stderr } = await runTool(
       'demo/invoke.ts',
-      ['refunds', 'events/samples/payments-first.json'],
+      ['shipments', 'events/samples/payments-first.json'],
       toolEnvironment(),
     );
     expect(code).toBe(2);
-    expect(stderr).toContain('usage: npm run invoke -- <payments|orders> <event.json>');
+    expect(stderr).toContain('usage: npm run invoke -- <payments|orders|refunds> <event.json>');
   });
 });

@@ -60,11 +60,26 @@ describe("npm start's scenario", () => {
     ]);
   });
 
+  it('applies an EventBridge refund once however many copies arrive, and refuses a copy with another detail', () => {
+    expect(step(report.refunds, 'refunds-first.json')).toMatchObject({ records: 1, executions: 1, failures: [] });
+    expect(step(report.refunds, 'refunds-duplicate.json')).toMatchObject({
+      records: 3,
+      executions: 0,
+      duplicates: 3,
+      failures: [],
+    });
+    const mismatch = step(report.refunds, 'refunds-mismatch.json');
+    expect(mismatch.executions).toBe(0);
+    expect(mismatch.failures).toEqual([
+      { messageId: '3f9b2c71-8d4e-4a06-b5e3-c17a9d2f4e88', reason: expect.stringMatching(/^PayloadMismatchError/) },
+    ]);
+  });
+
   it('leaves one payment per key and the balances of each distinct event counted once', () => {
     expect(report.tables.payments).toHaveLength(2);
     const balances = Object.fromEntries(report.tables.ledger.map((entry) => [entry.customerId, entry.balance]));
-    // orders-first and orders-duplicate: customer-17 +2500 -500, customer-42 +1250 +990.
-    expect(balances).toEqual({ 'customer-17': 2000, 'customer-42': 2240 });
+    // orders-first and orders-duplicate: customer-17 +2500 -500, customer-42 +1250 +990; the refund: customer-42 -990.
+    expect(balances).toEqual({ 'customer-17': 2000, 'customer-42': 1250 });
     expect(report.tables.idempotency.every((record) => record.status === 'COMPLETED')).toBe(true);
     expect(report.checks.filter((check) => !check.passed)).toEqual([]);
   });
@@ -75,7 +90,7 @@ describe("npm start's scenario", () => {
     expect(code).toBe(0);
     expect(stdout).toContain(`DynamoDB at ${endpoint()}`);
     expect(stdout).toMatch(/ok +\d+ calls with 2 idempotency keys ran the payment handler 2 times, once per key/);
-    expect(stdout).toMatch(/ok +9 SQS records with 4 distinct events made 4 ledger writes/);
+    expect(stdout).toMatch(/ok +14 SQS records and EventBridge deliveries with 5 distinct events made 5 ledger writes/);
     expect(stdout).toContain('Every check passed');
     expect(stdout).not.toContain('FAIL');
   });

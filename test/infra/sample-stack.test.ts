@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { idempotencyActions } from '../../infra/idempotency-table.js';
 import type { SampleFunction } from '../../infra/sample-function.js';
+import { REFUND_EVENT_SOURCE } from '../../infra/sample-stack.js';
 import { idempotencyTableDefinition, ledgerTableDefinition, paymentsTableDefinition } from '../../infra/tables.js';
 import { actionsOf, logicalIdOf, statementsOfRole, synthSampleStack } from './synth.js';
 
@@ -17,12 +20,13 @@ const roleOf = (id: string) => {
 describe('the sample stack', () => {
   it('synthesizes without an account, a region or lookups', () => {
     expect(stack.environment).toBe('aws://unknown-account/unknown-region');
-    template.resourceCountIs('AWS::Lambda::Function', 2);
+    template.resourceCountIs('AWS::Lambda::Function', 3);
   });
 
   it.each([
     ['PaymentsFunction', paymentsTableDefinition],
     ['OrdersFunction', ledgerTableDefinition],
+    ['RefundsFunction', ledgerTableDefinition],
   ])('%s runs Node.js 22 on arm64 with its table names and source maps in the environment', (id, dataTable) => {
     const fn = template.findResources('AWS::Lambda::Function')[functionId(id)]?.Properties;
     expect(fn?.Runtime).toBe('nodejs22.x');
@@ -36,7 +40,7 @@ describe('the sample stack', () => {
     });
   });
 
-  it.each(['PaymentsFunction', 'OrdersFunction'])(
+  it.each(['PaymentsFunction', 'OrdersFunction', 'RefundsFunction'])(
     '%s may only get, put, update and delete items in the idempotency table',
     (id) => {
       const onIdempotencyTable = statementsOfRole(template, roleOf(id)).filter((statement) =>
@@ -49,7 +53,7 @@ describe('the sample stack', () => {
   );
 
   it('no statement grants wildcard DynamoDB actions', () => {
-    for (const id of ['PaymentsFunction', 'OrdersFunction']) {
+    for (const id of ['PaymentsFunction', 'OrdersFunction', 'RefundsFunction']) {
       const actions = statementsOfRole(template, roleOf(id)).flatMap(actionsOf);
       expect(actions.filter((action) => action.startsWith('dynamodb:') && action.includes('*'))).toEqual([]);
       expect(actions).not.toContain('dynamodb:Scan');
@@ -84,6 +88,27 @@ describe('the sample stack', () => {
       FunctionName: { Ref: functionId('OrdersFunction') },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
+  });
+
+  it('targets the refunds function from an EventBridge rule, with retries and a failure queue', () => {
+    const failuresArn = { 'Fn::GetAtt': [logicalIdOf(stack, stack.refundFailures), 'Arn'] };
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: [REFUND_EVENT_SOURCE], 'detail-type': ['OrderRefunded'] },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [functionId('RefundsFunction'), 'Arn'] },
+          DeadLetterConfig: { Arn: failuresArn },
+          RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 8 },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: functionId('RefundsFunction') },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: failuresArn } },
+    });
+    const events = JSON.parse(readFileSync(new URL('../../events/samples/refunds-first.json', import.meta.url), 'utf8'));
+    expect([events.source, events['detail-type']]).toEqual([REFUND_EVENT_SOURCE, 'OrderRefunded']);
   });
 
   it('keeps no data: every table goes with the stack, and every table has point-in-time recovery', () => {

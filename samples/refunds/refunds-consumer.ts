@@ -1,0 +1,31 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import { type DynamoDBStore, type IdempotentBatchOptions, idempotentBatch } from 'lambda-idempotency';
+import type { LedgerTable } from '../orders/ledger-table.js';
+import { type OrderEventType, toOrderEvent } from '../orders/order-event.js';
+
+/** What the support tool publishes on the default event bus when it refunds an order. */
+export type RefundEvent = EventBridgeEvent<'OrderRefunded', unknown>;
+
+/** EventBridge retries a target for up to 24 hours; an event id must be remembered at least that long. */
+export const REFUND_EVENT_WINDOW_SECONDS = 24 * 60 * 60;
+
+/**
+ * The EventBridge rule target: applies a refund to the ledger once per EventBridge event. EventBridge
+ * delivers at least once, and Lambda retries a failed asynchronous invocation twice: each copy has
+ * the same event `id`, the default key, so the refund moves the balance once and every copy gets
+ * the first result. A copy whose `detail` differs is refused with `PayloadMismatchError`.
+ */
+export function createRefundsConsumer(
+  dependencies: { readonly store: DynamoDBStore; readonly ledger: LedgerTable },
+  observers: Pick<IdempotentBatchOptions<RefundEvent>, 'logger' | 'onDuplicate' | 'onRecordFailure'> = {},
+) {
+  return idempotentBatch(
+    async (event: RefundEvent) => {
+      const refund = toOrderEvent(event.detail, 'detail');
+      const type: OrderEventType = 'OrderRefunded';
+      if (refund.type !== type) throw new TypeError(`A ${event['detail-type']} event carries a ${refund.type} detail.`);
+      return dependencies.ledger.apply(refund);
+    },
+    { ...observers, store: dependencies.store, payload: 'detail', ttlSeconds: REFUND_EVENT_WINDOW_SECONDS },
+  );
+}
