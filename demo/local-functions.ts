@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { type SampleFunctionName, sampleFunctionDefinitions } from '../infra/sample-functions.js';
 
@@ -9,7 +10,7 @@ export type LocalHandler = (event: never, context: Context) => Promise<unknown>;
  * the environment is set: like in Lambda, the module reads its table names when it loads.
  */
 export async function loadSampleHandler(name: SampleFunctionName): Promise<LocalHandler> {
-  const module = (await import(sampleFunctionDefinitions[name].entry)) as { handler?: LocalHandler };
+  const module = (await import(pathToFileURL(sampleFunctionDefinitions[name].entry).href)) as { handler?: LocalHandler };
   if (typeof module.handler !== 'function') throw new Error(`${sampleFunctionDefinitions[name].entry} exports no handler.`);
   return module.handler;
 }

@@ -13,7 +13,13 @@ export function callerOf(event: APIGatewayProxyEventV2): string {
   return typeof subject === 'string' ? subject : 'anonymous';
 }
 
-/** The payment id a caller's idempotency key stands for: the same key always names the same payment. */
-export function paymentIdFor(caller: string, idempotencyKey: string): string {
-  return `pay_${createHash('sha256').update(`${caller}\n${idempotencyKey}`).digest('base64url').slice(0, 24)}`;
+/**
+ * The payment id a caller's idempotency key stands for: the same key always names the same payment.
+ * The header may carry the key as a structured-field string (`"8e03978e"`) or bare (`8e03978e`),
+ * one key either way, as `httpIdempotency` reads it.
+ */
+export function paymentIdFor(caller: string, idempotencyKeyHeader: string): string {
+  const trimmed = idempotencyKeyHeader.trim();
+  const key = /^"(.*)"$/.test(trimmed) ? trimmed.slice(1, -1).replace(/\\(.)/g, '$1') : trimmed;
+  return `pay_${createHash('sha256').update(`${caller}\n${key}`).digest('base64url').slice(0, 24)}`;
 }

@@ -1,7 +1,8 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { type DynamoDBStore, type IdempotentBatchOptions, idempotentBatch } from 'lambda-idempotency';
 import type { LedgerTable } from '../orders/ledger-table.js';
-import { type OrderEventType, toOrderEvent } from '../orders/order-event.js';
+import { toOrderEvent } from '../orders/order-event.js';
+import { ValidationError } from '../shared/validation.js';
 
 /** What the support tool publishes on the default event bus when it refunds an order. */
 export type RefundEvent = EventBridgeEvent<'OrderRefunded', unknown>;
@@ -22,8 +23,9 @@ export function createRefundsConsumer(
   return idempotentBatch(
     async (event: RefundEvent) => {
       const refund = toOrderEvent(event.detail, 'detail');
-      const type: OrderEventType = 'OrderRefunded';
-      if (refund.type !== type) throw new TypeError(`A ${event['detail-type']} event carries a ${refund.type} detail.`);
+      if (refund.type !== 'OrderRefunded') {
+        throw new ValidationError('detail.type', `must be OrderRefunded in an ${event['detail-type']} event, got ${refund.type}`);
+      }
       return dependencies.ledger.apply(refund);
     },
     { ...observers, store: dependencies.store, payload: 'detail', ttlSeconds: REFUND_EVENT_WINDOW_SECONDS },
