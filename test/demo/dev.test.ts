@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTool, toolEnvironment } from './run-tool.js';
+import { dropToolTables, startTool, toolEnvironment } from './run-tool.js';
 
 let dev: ChildProcess;
 let url: string;
@@ -23,9 +23,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (dev.exitCode !== null) return;
-  dev.kill('SIGTERM');
-  await once(dev, 'exit');
+  if (dev.exitCode === null) {
+    dev.kill('SIGTERM');
+    await once(dev, 'exit');
+  }
+  await dropToolTables();
 });
 
 const payment = { amount: 2500, currency: 'EUR', customerId: 'customer-17' };

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { runTool, toolEnvironment } from './run-tool.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dropToolTables, runTool, toolEnvironment } from './run-tool.js';
+
+afterAll(dropToolTables);
 
 describe('npm run invoke', () => {
   it('runs the payments handler on sample events in turn: created, replayed, refused', async () => {

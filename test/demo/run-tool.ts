@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { DeleteTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { sampleTableDefinitions } from '../../infra/tables.js';
-import { endpoint } from '../support/dynamodb.js';
+import { endpoint, testClient } from '../support/dynamodb.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
@@ -16,7 +17,25 @@ export function toolEnvironment(): NodeJS.ProcessEnv {
   const tables = Object.fromEntries(
     sampleTableDefinitions.map((table) => [table.environmentVariable, `tool-${run}-${table.id}`]),
   );
+  tablesToDrop.push(...Object.values(tables));
   return { ...process.env, AWS_ENDPOINT_URL_DYNAMODB: endpoint(), ...tables };
+}
+
+const tablesToDrop: string[] = [];
+
+/** Deletes the tables the tools created, so a run against a real endpoint leaves nothing behind. */
+export async function dropToolTables(): Promise<void> {
+  const client = testClient();
+  await Promise.all(
+    tablesToDrop.splice(0).map(async (name) => {
+      try {
+        await client.send(new DeleteTableCommand({ TableName: name }));
+      } catch (error) {
+        if (!(error instanceof ResourceNotFoundException)) throw error;
+      }
+    }),
+  );
+  client.destroy();
 }
 
 /** Starts `tsx <script> ...args` in the repository, the way the npm scripts do. */

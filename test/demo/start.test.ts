@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropSampleTables, ensureSampleTables, sampleTableNames } from '../../demo/sample-tables.js';
 import { runScenario, type ScenarioReport } from '../../demo/scenario.js';
 import { endpoint, testClient } from '../support/dynamodb.js';
-import { runTool, toolEnvironment } from './run-tool.js';
+import { dropToolTables, runTool, toolEnvironment } from './run-tool.js';
 
 const client = testClient();
 const tables = sampleTableNames(`start-test-${randomUUID().slice(0, 8)}`, {});
@@ -15,6 +15,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await dropSampleTables(client, tables);
+  await dropToolTables();
   client.destroy();
 });
 

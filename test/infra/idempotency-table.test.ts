@@ -1,4 +1,4 @@
-import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -82,7 +82,9 @@ describe('one source of truth for the tables', () => {
     for (const definition of sampleTableDefinitions) {
       const name = `${definition.id}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
       await client.send(new CreateTableCommand(toCreateTableInput(definition, name)));
+      await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: name });
       const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+      await client.send(new DeleteTableCommand({ TableName: name }));
       expect(Table?.KeySchema?.[0]).toEqual({ AttributeName: definition.partitionKey.name, KeyType: 'HASH' });
     }
   });
