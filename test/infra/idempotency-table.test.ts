@@ -32,6 +32,17 @@ describe('IdempotencyTable', () => {
     });
   });
 
+  it('takes the attribute names a renaming store uses', () => {
+    tableStack({ attributes: { partitionKey: 'pk', expiration: 'ttl' } }).template.hasResourceProperties(
+      'AWS::DynamoDB::GlobalTable',
+      {
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      },
+    );
+  });
+
   it('bills on demand and keeps point-in-time recovery on', () => {
     const { template } = tableStack();
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
