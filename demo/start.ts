@@ -22,6 +22,7 @@ try {
   console.log(
     formatReport(report, {
       endpoint: describeEndpoint(environment.dynamodb),
+      embedded: environment.dynamodb.embedded,
       tables: {
         payments: tableName(environment.tables, paymentsTableDefinition),
         ledger: tableName(environment.tables, ledgerTableDefinition),
