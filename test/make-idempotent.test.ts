@@ -136,6 +136,34 @@ describe('replay', () => {
     expect(stored?.byteLength).toBeLessThan(JSON.stringify({ lines }).length / 5);
   });
 
+  it('keeps the record of a 1 KB result under 1 KB, one DynamoDB write unit, by default', async () => {
+    const confirmation = {
+      items: Array.from({ length: 16 }, (_, index) => ({
+        sku: `SKU-${1000 + index}`,
+        name: `Widget ${index}`,
+        quantity: 1 + (index % 3),
+      })),
+      shipping: { carrier: 'DHL', service: 'express', address: '12 Harbour Street, 20457 Hamburg' },
+    };
+    expect(JSON.stringify(confirmation).length).toBeGreaterThan(900);
+    const { createOrder } = countingHandler(() => confirmation);
+    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId' });
+    const orderId = uniqueKey();
+
+    await idempotent({ orderId });
+    expect(await idempotent({ orderId })).toEqual(confirmation);
+
+    const [record] = await scanRecords(orderId);
+    // DynamoDB's item size: attribute names plus values (strings and binary by length, numbers about their digits).
+    const size = Object.entries(record ?? {}).reduce((total, [name, value]) => {
+      const attribute = value as { S?: string; N?: string; B?: Uint8Array };
+      const valueSize =
+        attribute.S !== undefined ? Buffer.byteLength(attribute.S) : (attribute.B?.byteLength ?? attribute.N?.length ?? 1);
+      return total + Buffer.byteLength(name) + valueSize;
+    }, 0);
+    expect(size).toBeLessThanOrEqual(1024);
+  });
+
   it('keeps the key it computed before the handler ran, even if the handler mutates its input', async () => {
     const { createOrder, calls } = countingHandler((order) => {
       order.orderId = 'changed-by-handler';

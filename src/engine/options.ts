@@ -47,7 +47,10 @@ export interface IdempotencyOptions<TInput> {
   readonly localCache?: boolean | { readonly maxEntries: number };
   /** Turns results into text and back. Default JSON. */
   readonly serializer?: ResultSerializer;
-  /** Results larger than this many bytes are compressed before they are stored. Default 1024. */
+  /**
+   * Results larger than this many bytes are compressed before they are stored. Default 512, so a
+   * result of about 1 KB still fits a record in one DynamoDB write unit.
+   */
   readonly compressAboveBytes?: number;
   /**
    * Let a duplicate that finds the key in progress wait for the owner's result, polling with

@@ -21,10 +21,18 @@ export interface ResultCodec {
   encode(value: unknown): StoredResult;
   /** @throws the stored error, for a record completed with an error marker. */
   decode(stored: StoredResult): unknown;
+  /**
+   * The same result uncompressed, for the local cache: a cache hit then only deserializes.
+   * @throws {Error} when compressed bytes do not decompress.
+   */
+  expand(stored: StoredResult): StoredResult;
 }
 
 export function createResultCodec(options: ResultCodecOptions): ResultCodec {
   const { serializer, compressAboveBytes, maxResultBytes } = options;
+  // The text each compressed result was made from, so caching what was just stored decompresses nothing.
+  const sourceTexts = new WeakMap<StoredResult, string>();
+  const textOf = (stored: StoredResult & { kind: 'compressed' }) => sourceTexts.get(stored) ?? decompress(stored.bytes);
   return {
     encode(value) {
       if (value === undefined) return { kind: 'undefined' };
@@ -37,6 +45,7 @@ export function createResultCodec(options: ResultCodecOptions): ResultCodec {
         if (bytes.byteLength < size) {
           stored = { kind: 'compressed', bytes };
           storedSize = bytes.byteLength;
+          sourceTexts.set(stored, text);
         }
       }
       if (storedSize > maxResultBytes) {
@@ -53,10 +62,13 @@ export function createResultCodec(options: ResultCodecOptions): ResultCodec {
         case 'text':
           return serializer.deserialize(stored.text);
         case 'compressed':
-          return serializer.deserialize(decompress(stored.bytes));
+          return serializer.deserialize(textOf(stored));
         case 'error':
           throw reviveError(stored.name, stored.message);
       }
+    },
+    expand(stored) {
+      return stored.kind === 'compressed' ? { kind: 'text', text: textOf(stored) } : stored;
     },
   };
 }
