@@ -166,7 +166,13 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
     if (isMissing(material)) throw new MissingIdempotencyKeyError(`Event "${itemIdentifier}" has no idempotency key.`);
     const input: RecordInput = { material, payload: readPayload?.(event, itemIdentifier) };
     const request = { input, scope: scopeOf(context, BATCH_SCOPE), remainingTimeMs: remainingTimeOf(context) };
-    return engine.run(request, async (): Promise<Awaited<R>> => await handler(event, context));
+    let ran = false;
+    const value = await engine.run(request, async (): Promise<Awaited<R>> => {
+      ran = true;
+      return await handler(event, context);
+    });
+    if (!ran && onDuplicate) callSafely(() => onDuplicate(event, value));
+    return value;
   }
 
   // The conditional return type cannot be narrowed inside the body; each branch returns its half.

@@ -40,6 +40,22 @@ describe('idempotentBatch with EventBridge', () => {
     expect(await handler(another, context)).toEqual({ orderId: 'order-5001', invoice: 'inv-2' });
   });
 
+  it('hands a duplicate event and its stored result to onDuplicate', async () => {
+    const duplicates: unknown[][] = [];
+    const handler = idempotentBatch(async (event: OrderPlacedEvent) => ({ orderId: event.detail.orderId }), {
+      store: fixture.store,
+      logger: recordingLogger(),
+      onDuplicate: (event, stored) => void duplicates.push([event.id, stored]),
+    });
+    const event = sampleEvent<OrderPlacedEvent>('eventbridge');
+    event.id = `dup-${Date.now()}-${Math.random()}`;
+    const context = freshContext();
+    await handler(event, context);
+    expect(duplicates).toEqual([]);
+    await handler(structuredClone(event), context);
+    expect(duplicates).toEqual([[event.id, { orderId: 'order-5001' }]]);
+  });
+
   it('rethrows a failure and releases the event, so the retry runs it', async () => {
     let runs = 0;
     const handler = idempotentBatch(

@@ -4,10 +4,11 @@ import {
   DeleteTableCommand,
   DynamoDBClient,
   type DynamoDBClientConfig,
-  type KeySchemaElement,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
+import { toCreateTableInput } from '../../infra/create-table-input.js';
+import { idempotencyTableDefinition, type TableDefinition } from '../../infra/tables.js';
 
 export function endpoint(): string {
   return inject('dynamodbEndpoint');
@@ -40,23 +41,22 @@ export interface TestTable {
   drop(): Promise<void>;
 }
 
-/** A fresh table with the layout DynamoDBStore expects by default (or a partition + sort key). */
+/**
+ * A fresh table built from one of infra's table definitions (the idempotency table by default, the
+ * one the CDK stack deploys), optionally with another partition key or an added sort key.
+ */
 export async function createTable(
   client: DynamoDBClient,
-  layout: { partitionKey?: string; sortKey?: string } = {},
+  layout: { partitionKey?: string; sortKey?: string; definition?: TableDefinition } = {},
 ): Promise<TestTable> {
-  const name = `idempotency-test-${randomUUID()}`;
-  const partitionKey = layout.partitionKey ?? 'id';
-  const keys: KeySchemaElement[] = [{ AttributeName: partitionKey, KeyType: 'HASH' }];
-  if (layout.sortKey) keys.push({ AttributeName: layout.sortKey, KeyType: 'RANGE' });
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: keys,
-      AttributeDefinitions: keys.map((key) => ({ AttributeName: key.AttributeName, AttributeType: 'S' as const })),
-    }),
-  );
+  const base = layout.definition ?? idempotencyTableDefinition;
+  const name = layout.definition ? `${base.id}-test-${randomUUID()}` : `idempotency-test-${randomUUID()}`;
+  const definition: TableDefinition = {
+    ...base,
+    ...(layout.partitionKey && { partitionKey: { name: layout.partitionKey, type: 'S' } }),
+    ...(layout.sortKey && { sortKey: { name: layout.sortKey, type: 'S' } }),
+  };
+  await client.send(new CreateTableCommand(toCreateTableInput(definition, name)));
   await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: name });
   return { name, drop: async () => void (await client.send(new DeleteTableCommand({ TableName: name }))) };
 }

@@ -1,0 +1,15 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBStore } from 'lambda-idempotency';
+import { idempotencyTableDefinition, ledgerTableDefinition } from '../../infra/tables.js';
+import { requiredEnvironment } from '../shared/environment.js';
+import { LedgerTable } from './ledger-table.js';
+import { createOrdersConsumer } from './orders-consumer.js';
+
+// Built once per container and reused by every invocation; the table names come from the stack.
+const client = new DynamoDBClient({});
+
+export const handler = createOrdersConsumer({
+  store: new DynamoDBStore({ tableName: requiredEnvironment(idempotencyTableDefinition.environmentVariable), client }),
+  ledger: new LedgerTable(DynamoDBDocumentClient.from(client), requiredEnvironment(ledgerTableDefinition.environmentVariable)),
+});
