@@ -224,7 +224,8 @@ export async function pool<T>(limit: number, tasks: readonly (() => Promise<T>)[
 
 /** A markdown table, for the test output and docs/reliability.md. */
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)));
+  // At least 3 wide: a markdown delimiter row needs three dashes (and the formatter insists).
+  const widths = header.map((cell, column) => Math.max(3, cell.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: readonly string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
   return [line(header), `| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`, ...rows.map(line)].join('\n');
 }
