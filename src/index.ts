@@ -51,6 +51,7 @@ export {
 } from './http/http-idempotency.js';
 export { HttpProblemType } from './http/problem.js';
 export { REPLAYED_HEADER } from './http/replay.js';
+export { httpCallerOf, idempotencyKeyOf } from './http/request-identity.js';
 export type { IdempotencyMiddleware, IdempotencyMiddlewareOptions, MiddyRequestLike } from './middleware/middy.js';
 export { idempotency } from './middleware/middy.js';
 export type { DynamoDBAttributeNames } from './stores/dynamodb-item.js';

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { bodyText, header, json, problem } from '../shared/http.js';
+import { bodyText, json, problem } from '../shared/http.js';
 import { ValidationError } from '../shared/validation.js';
-import { callerOf, paymentIdFor } from './payment-id.js';
+import { paymentIdFor } from './payment-id.js';
 import { parsePaymentRequest } from './payment-request.js';
 import type { Payment, PaymentsTable } from './payments-table.js';
 
@@ -14,8 +14,14 @@ export function createPaymentHandler(
   now: () => Date = () => new Date(),
 ): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event) => {
-    const key = header(event, 'idempotency-key');
-    if (!key) return problem(400, 'Missing Idempotency-Key', 'POST /payments needs an Idempotency-Key header.');
+    const paymentId = paymentIdFor(event);
+    if (paymentId === undefined) {
+      return problem(
+        400,
+        'Missing Idempotency-Key',
+        'POST /payments needs one Idempotency-Key header of 1-255 visible ASCII characters.',
+      );
+    }
     let request: ReturnType<typeof parsePaymentRequest>;
     try {
       request = parsePaymentRequest(bodyText(event));
@@ -23,7 +29,6 @@ export function createPaymentHandler(
       if (error instanceof ValidationError) return problem(400, 'Invalid payment', error.message);
       throw error;
     }
-    const paymentId = paymentIdFor(callerOf(event), key);
     const wanted: Payment = { paymentId, status: 'succeeded', createdAt: now().toISOString(), ...request };
     const { payment } = await payments.createOnce(wanted);
     if (!samePayment(payment, wanted)) {

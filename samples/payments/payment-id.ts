@@ -1,25 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { httpCallerOf, idempotencyKeyOf } from 'lambda-idempotency';
 
 /**
- * Who is calling, as far as the API knows: a JWT subject or an IAM principal. Two callers using the
- * same idempotency key must not share a payment.
+ * The payment id a caller's idempotency key stands for: the same caller and key always name the
+ * same payment, so even a second run of the handler cannot create a second one. The key and the
+ * caller are read exactly as `httpIdempotency` reads them; undefined without a usable key.
  */
-export function callerOf(event: APIGatewayProxyEventV2): string {
-  const authorizer = (
-    event.requestContext as { authorizer?: { jwt?: { claims?: { sub?: unknown } }; iam?: { userArn?: unknown } } }
-  ).authorizer;
-  const subject = authorizer?.jwt?.claims?.sub ?? authorizer?.iam?.userArn;
-  return typeof subject === 'string' ? subject : 'anonymous';
-}
-
-/**
- * The payment id a caller's idempotency key stands for: the same key always names the same payment.
- * The header may carry the key as a structured-field string (`"8e03978e"`) or bare (`8e03978e`),
- * one key either way, as `httpIdempotency` reads it.
- */
-export function paymentIdFor(caller: string, idempotencyKeyHeader: string): string {
-  const trimmed = idempotencyKeyHeader.trim();
-  const key = /^"(.*)"$/.test(trimmed) ? trimmed.slice(1, -1).replace(/\\(.)/g, '$1') : trimmed;
+export function paymentIdFor(event: APIGatewayProxyEventV2): string | undefined {
+  const key = idempotencyKeyOf(event);
+  if (key === undefined) return undefined;
+  const caller = JSON.stringify(httpCallerOf(event) ?? 'anonymous');
   return `pay_${createHash('sha256').update(`${caller}\n${key}`).digest('base64url').slice(0, 24)}`;
 }

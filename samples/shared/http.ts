@@ -14,13 +14,6 @@ export function problem(statusCode: number, title: string, detail: string): APIG
   };
 }
 
-/** A request header, whatever its case (HTTP APIs lower-case names; other front doors may not). */
-export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) if (key.toLowerCase() === wanted) return value;
-  return undefined;
-}
-
 /** The request body as text, decoding a base64 body. */
 export function bodyText(event: APIGatewayProxyEventV2): string {
   if (event.body === undefined) return '';

@@ -9,7 +9,9 @@ import {
   type HttpIdempotencyOptions,
   HttpProblemType,
   type HttpResponse,
+  httpCallerOf,
   httpIdempotency,
+  idempotencyKeyOf,
   ResultTooLargeError,
   UnsupportedEventError,
 } from '../../src/index.js';
@@ -84,6 +86,15 @@ describe.each(httpShapes)('$name', (shape) => {
     expect(headersOf(retry)['idempotent-replayed']).toBe('true');
     expect(withoutReplayedHeader(retry)).toEqual(first);
     expect(JSON.stringify(withoutReplayedHeader(retry))).toBe(JSON.stringify(first));
+  });
+
+  it('exposes the key and the caller as the middleware reads them', () => {
+    expect(idempotencyKeyOf(withKey(shape.event(), '"order-1001"'))).toBe('order-1001');
+    expect(idempotencyKeyOf(withKey(shape.event(), 'two words'))).toBeUndefined();
+    expect(idempotencyKeyOf(withHeader(shape.event(), 'Idempotency-Key'))).toBeUndefined();
+    const alice = httpCallerOf(withCaller(shape.event(), 'alice'));
+    expect(JSON.stringify(alice)).toContain('alice');
+    expect(httpCallerOf(withCaller(shape.event(), 'bob'))).not.toEqual(alice);
   });
 
   it('answers 400 problem+json to a POST without a key, and runs nothing', async () => {

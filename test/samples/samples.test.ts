@@ -50,7 +50,7 @@ describe('payments sample, without the middleware: the write alone is idempotent
     const other = await handler(request('key-run-twice', { ...body, amount: 9900 }));
     expect(other.statusCode).toBe(409);
     const { Items } = await documents.send(new ScanCommand({ TableName: paymentsTable.name }));
-    expect(Items?.filter((item) => item.paymentId === paymentIdFor('anonymous', 'key-run-twice'))).toHaveLength(1);
+    expect(Items?.filter((item) => item.paymentId === paymentIdFor(request('key-run-twice', body)))).toHaveLength(1);
   });
 
   it('answers 400 naming the field for a bad body', async () => {
@@ -61,8 +61,14 @@ describe('payments sample, without the middleware: the write alone is idempotent
   });
 
   it('one payment id per caller and key, whether the key is quoted or bare', () => {
-    expect(paymentIdFor('alice', '"8e03978e"')).toBe(paymentIdFor('alice', '8e03978e'));
-    expect(paymentIdFor('alice', '8e03978e')).not.toBe(paymentIdFor('bob', '8e03978e'));
+    const from = (caller: string, key: string) => {
+      const event = request(key, {});
+      (event.requestContext as { authorizer?: unknown }).authorizer = { jwt: { claims: { sub: caller }, scopes: [] } };
+      return paymentIdFor(event);
+    };
+    expect(from('alice', '"8e03978e"')).toBe(from('alice', '8e03978e'));
+    expect(from('alice', '8e03978e')).not.toBe(from('bob', '8e03978e'));
+    expect(paymentIdFor(request('two words', {}))).toBeUndefined();
   });
 });
 

@@ -1,0 +1,20 @@
+import { type CallerIdentity, callerOf } from './caller.js';
+import { describeHttpRequest, type HttpEvent } from './http-event.js';
+import { IDEMPOTENCY_KEY_HEADER, readIdempotencyKey } from './idempotency-key-header.js';
+
+/**
+ * The `Idempotency-Key` an HTTP event carries, read exactly as {@link httpIdempotency} reads it
+ * (quoted or bare, one key, 1–255 visible ASCII characters); undefined when missing or malformed.
+ * For handlers that derive their own ids from it, e.g. a payment id that a second run cannot duplicate.
+ */
+export function idempotencyKeyOf(event: HttpEvent): string | undefined {
+  const request = describeHttpRequest(event);
+  const reading = readIdempotencyKey(request?.headers.get(IDEMPOTENCY_KEY_HEADER));
+  return reading.kind === 'present' ? reading.key : undefined;
+}
+
+/** The caller the event source vouches for, as {@link httpIdempotency} scopes records; undefined when anonymous. */
+export function httpCallerOf(event: HttpEvent): CallerIdentity | undefined {
+  const request = describeHttpRequest(event);
+  return request === undefined ? undefined : callerOf(event, request.shape, request.headers);
+}
