@@ -7,8 +7,8 @@ import type { LatencyConfig } from './latency.js';
 export const SDK_FLOORS = ['client', 'document'] as const;
 export type SdkFloor = (typeof SDK_FLOORS)[number];
 export const SDK_FLOOR_LABELS: Record<SdkFloor, string> = {
-  client: 'DynamoDBClient (what Powertools sends through)',
-  document: 'DynamoDBDocumentClient (what lambda-idempotency sends through)',
+  client: 'DynamoDBClient (what both libraries send through)',
+  document: 'DynamoDBDocumentClient (for comparison)',
 };
 
 const CLAIM = 'attribute_not_exists(#id) OR #exp < :nowSeconds';
