@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { seededRandom } from '../test/support/seeded-random.js';
 
 /** The event both libraries receive: an order request, keyed by `orderId`. */
 export interface OrderEvent {
@@ -43,18 +44,6 @@ export function lambdaContext(): Context {
   };
 }
 
-/** Deterministic pseudo-random numbers, so both libraries store byte-identical results. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const WORDS = (
   'ceramic walnut linen espresso notebook lamp charger backpack kettle blanket organic recycled compact premium ' +
   'wireless limited classic travel studio outdoor grey navy olive sand graphite amber large small set pack'
@@ -70,7 +59,8 @@ const LAST = ['Silva', 'Jansen', 'Novak', 'Moreau', 'Kowalski', 'Rossi', 'Tamm',
  * API payloads, not of a repeated character.
  */
 export function orderResult(orderId: string, targetBytes: number, seed = 42): Record<string, unknown> {
-  const random = mulberry32(seed);
+  // Deterministic, so both libraries store byte-identical results.
+  const random = seededRandom(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const hex = (length: number) =>
     Array.from({ length }, () =>

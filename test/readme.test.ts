@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshContext, sampleEvent } from './batch/support.js';
 import { createTable, endpoint, type TestTable, testClient } from './support/dynamodb.js';
 import { lambdaContext, uniqueKey } from './support/fixtures.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const example = readFileSync(new URL('./readme/example.ts', import.meta.url), 'utf8');
 const httpExample = readFileSync(new URL('./readme/http-example.ts', import.meta.url), 'utf8');
+const batchExample = readFileSync(new URL('./readme/batch-example.ts', import.meta.url), 'utf8');
 const httpApiEvent = readFileSync(new URL('../events/http/http-api.json', import.meta.url), 'utf8');
 
 describe('README', () => {
@@ -27,6 +29,7 @@ describe('README', () => {
   it.each([
     ['example', example],
     ['HTTP example', httpExample],
+    ['SQS example', batchExample],
   ])('shows the %s that this test runs, verbatim', (_name, source) => {
     expect(readme).toContain(`\`\`\`ts\n${source}\`\`\``);
   });
@@ -62,6 +65,17 @@ describe('README', () => {
     expect(JSON.parse(first.body ?? '')).toMatchObject({ amount: 4200, currency: 'EUR', status: 'succeeded' });
     expect(retry.headers).toMatchObject({ 'Idempotent-Replayed': 'true' });
     expect(retry.body).toBe(first.body);
+  });
+
+  it('runs the SQS example as written: a redelivered batch and a duplicate message post nothing twice', async () => {
+    const { handler, ledger } = await import('./readme/batch-example.js');
+    const event = sampleEvent<SQSEvent>('sqs');
+    event.Records.push(structuredClone(event.Records[0] as SQSRecord));
+    const context = freshContext();
+
+    expect(await handler(event, context)).toEqual({ batchItemFailures: [] });
+    expect(await handler(sampleEvent('sqs'), context)).toEqual({ batchItemFailures: [] });
+    expect(ledger.map((entry) => entry.orderId).sort()).toEqual(['order-1001', 'order-1002', 'order-1003']);
   });
 });
 

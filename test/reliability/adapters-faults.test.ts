@@ -7,8 +7,9 @@ import { DynamoDBStore, type HttpEvent, type HttpResponse, httpIdempotency, idem
 import { httpShapes, withBody, withKey } from '../http/http-events.js';
 import { createTable, endpoint, type TestTable, testClient } from '../support/dynamodb.js';
 import { faultClient } from '../support/fault-client.js';
-import { FaultProxy, type FaultRule, seededRandom } from '../support/fault-proxy.js';
+import { FaultProxy, type FaultRule } from '../support/fault-proxy.js';
 import { lambdaContext } from '../support/fixtures.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { pool, publish, SOAK } from './harness.js';
 
 /**

@@ -3,7 +3,8 @@ import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/cl
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTable, endpoint, type TestTable, testClient } from '../support/dynamodb.js';
 import { faultClient } from '../support/fault-client.js';
-import { type FaultKind, FaultProxy, seededRandom } from '../support/fault-proxy.js';
+import { type FaultKind, FaultProxy } from '../support/fault-proxy.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 /** The fault proxy does what each fault promises: whether DynamoDB applied the write, what the client saw. */
 

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DynamoDBStore, InProgressError, makeIdempotent } from '../../src/index.js';
 import { countCommands, createTable, endpoint, type TestTable, testClient } from '../support/dynamodb.js';
 import { faultClient } from '../support/fault-client.js';
-import { FaultProxy, seededRandom } from '../support/fault-proxy.js';
+import { FaultProxy } from '../support/fault-proxy.js';
 import { lambdaContext } from '../support/fixtures.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { markdownTable, pool, publish, SOAK } from './harness.js';
 
 /**
