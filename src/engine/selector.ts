@@ -16,17 +16,34 @@ export function compileSelector<TInput>(selector: Selector<TInput>, option: stri
       `Option "${option}" must be a function or a dotted path such as "body.orderId", got ${JSON.stringify(selector)}.`,
     );
   }
-  return (input) => selectPath(input, segments);
+  return (input) => walkPath(input, segments).value;
 }
 
-function selectPath(input: unknown, segments: readonly string[]): unknown {
+/** What a path found, and where it lost its way when it found nothing (for the missing-key message). */
+interface PathWalk {
+  readonly value: unknown;
+  readonly lostAt?: string;
+}
+
+function walkPath(input: unknown, segments: readonly string[]): PathWalk {
   let current = input;
-  for (const segment of segments) {
-    if (typeof current === 'string') current = parseJsonContainer(current);
-    if (current === null || typeof current !== 'object') return undefined;
+  for (const [index, segment] of segments.entries()) {
+    if (typeof current === 'string') {
+      const parsed = parseJsonContainer(current);
+      if (parsed === undefined) return lost(segments, index, 'is a string that is not a JSON object or array');
+      current = parsed;
+    }
+    if (current === null || typeof current !== 'object')
+      return lost(segments, index, `is ${current === null ? 'null' : `a ${typeof current}`}`);
+    if (!(segment in current)) return lost(segments, index, `has no "${segment}"`);
     current = (current as Record<string, unknown>)[segment];
   }
-  return current;
+  return { value: current };
+}
+
+function lost(segments: readonly string[], index: number, problem: string): PathWalk {
+  const walked = index === 0 ? 'the input' : `"${segments.slice(0, index).join('.')}"`;
+  return { value: undefined, lostAt: `${walked} ${problem}` };
 }
 
 function parseJsonContainer(text: string): unknown {
@@ -45,22 +62,7 @@ function parseJsonContainer(text: string): unknown {
  * `the input is null`. Undefined when the path reaches its end.
  */
 export function explainPath(input: unknown, path: string): string | undefined {
-  const segments = path.split('.');
-  let current = input;
-  for (const [index, segment] of segments.entries()) {
-    const walked = index === 0 ? 'the input' : `"${segments.slice(0, index).join('.')}"`;
-    if (typeof current === 'string') {
-      const parsed = parseJsonContainer(current);
-      if (parsed === undefined) return `${walked} is a string that is not a JSON object or array`;
-      current = parsed;
-    }
-    if (current === null || typeof current !== 'object')
-      return `${walked} is ${current === null ? 'null' : `a ${typeof current}`}`;
-    if (!(segment in current)) return `${walked} has no "${segment}"`;
-    current = (current as Record<string, unknown>)[segment];
-  }
-  // The path reached its end: the value there is what is missing, and the caller names it.
-  return undefined;
+  return walkPath(input, path.split('.')).lostAt;
 }
 
 /** True for values that cannot identify a request: nothing, null, '', [] and {}. */
