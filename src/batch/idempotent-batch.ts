@@ -9,14 +9,12 @@ import type {
   SQSRecord,
 } from 'aws-lambda';
 import { createIdempotencyEngine } from '../engine/idempotency-engine.js';
-import { isMissing } from '../engine/selector.js';
-import { MissingIdempotencyKeyError } from '../errors.js';
 import { remainingTimeOf, scopeOf } from '../lambda/context.js';
 import { MalformedRecordError, RecordNotProcessedError } from './errors.js';
 import { detectEvent, type EventSource } from './event-source.js';
 import { type IdempotentBatchOptions, validateBatchOptions } from './options.js';
 import { partialBatchResponse } from './partial-response.js';
-import { createRecordProcessor, type RecordInput, type RecordOutcome } from './record-processor.js';
+import { createRecordProcessor, type RecordInput, type RecordOutcome, readRecordInput } from './record-processor.js';
 import { compileRecordSelector, type RecordReader } from './record-selector.js';
 import { runOrdered } from './scheduler.js';
 
@@ -160,11 +158,7 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
   }
 
   async function runSingle(source: EventSource, event: TRecord, context: Context | undefined): Promise<Awaited<R>> {
-    const readKey = keyReader(source);
-    const itemIdentifier = source.itemIdentifier(event);
-    const material = readKey(event, itemIdentifier);
-    if (isMissing(material)) throw new MissingIdempotencyKeyError(`Event "${itemIdentifier}" has no idempotency key.`);
-    const input: RecordInput = { material, payload: readPayload?.(event, itemIdentifier) };
+    const input = readRecordInput(keyReader(source), readPayload, event, source.itemIdentifier(event));
     const request = { input, scope: scopeOf(context, BATCH_SCOPE), remainingTimeMs: remainingTimeOf(context) };
     let ran = false;
     const value = await engine.run(request, async (): Promise<Awaited<R>> => {

@@ -33,6 +33,25 @@ export interface RecordProcessorOptions<TRecord> {
 }
 
 /**
+ * The key and payload material of one record (or EventBridge event).
+ * @throws {MissingIdempotencyKeyError} when the key selector finds nothing usable.
+ */
+export function readRecordInput(
+  readKey: RecordReader,
+  readPayload: RecordReader | undefined,
+  record: unknown,
+  itemIdentifier: string,
+): RecordInput {
+  const material = readKey(record, itemIdentifier);
+  if (isMissing(material)) {
+    throw new MissingIdempotencyKeyError(
+      `Record "${itemIdentifier}" has no idempotency key: the key selector found ${JSON.stringify(material) ?? 'undefined'}.`,
+    );
+  }
+  return { material, payload: readPayload?.(record, itemIdentifier) };
+}
+
+/**
  * Processes the records of one invocation. Two records with the same key in one batch never
  * race for the claim: the later one waits for the earlier one's outcome and shares it (a
  * duplicate when it succeeded, a failure when it failed). The earlier one is already running
@@ -44,15 +63,8 @@ export function createRecordProcessor<TRecord>(
   const { engine, handler, source, scope, context } = options;
   const running = new Map<string, { readonly itemIdentifier: string; readonly outcome: Promise<RecordOutcome> }>();
 
-  function read(record: TRecord, itemIdentifier: string): RecordInput {
-    const material = options.readKey(record, itemIdentifier);
-    if (isMissing(material)) {
-      throw new MissingIdempotencyKeyError(
-        `Record "${itemIdentifier}" has no idempotency key: the key selector found ${JSON.stringify(material) ?? 'undefined'}.`,
-      );
-    }
-    return { material, payload: options.readPayload?.(record, itemIdentifier) };
-  }
+  const read = (record: TRecord, itemIdentifier: string) =>
+    readRecordInput(options.readKey, options.readPayload, record, itemIdentifier);
 
   async function claimAndRun(record: TRecord, itemIdentifier: string, input: RecordInput): Promise<RecordOutcome> {
     try {
