@@ -412,6 +412,27 @@ describe('lost responses', () => {
     expect(calls).toHaveLength(1);
     expect(sink.warnings).toEqual([]);
   });
+
+  it('releases quietly when the response of the releasing delete was lost and the SDK retried it', async () => {
+    const lossy = new FaultyHttpHandler('DeleteItem', 'lose-response');
+    const sink = warningSink();
+    const store = new DynamoDBStore({ tableName: fixture.table.name, client: testClient({ requestHandler: lossy }) });
+    let executions = 0;
+    const idempotent = makeIdempotent(
+      async function chargeCard(_request: { orderId: string }) {
+        if (++executions === 1) throw new Error('card declined');
+        return 'charged';
+      },
+      { store, key: 'orderId', ...sink },
+    );
+    const orderId = uniqueKey();
+
+    await expect(idempotent({ orderId })).rejects.toThrow('card declined');
+    expect(lossy.injected).toBe(1);
+    expect(sink.warnings).toEqual([]);
+    expect(await idempotent({ orderId })).toBe('charged');
+    expect(executions).toBe(2);
+  });
 });
 
 describe('failing writes', () => {

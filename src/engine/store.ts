@@ -47,6 +47,6 @@ export interface IdempotencyStore {
   get(id: string): Promise<IdempotencyRecord | undefined>;
   /** Marks the record COMPLETED with the result. Resolves false when the lease is no longer held. */
   complete(request: CompleteRequest): Promise<boolean>;
-  /** Deletes the record. Resolves false when the lease is no longer held. */
+  /** Deletes the record. Resolves true once it is gone (an earlier try may have deleted it), false when another lease holds it. */
   release(request: ReleaseRequest): Promise<boolean>;
 }

@@ -171,8 +171,9 @@ export class DynamoDBStore implements IdempotencyStore {
         new DeleteItemCommand({
           TableName: this.tableName,
           Key: marshall(this.#key(request.id)),
-          ConditionExpression: '#lease = :lease',
-          ExpressionAttributeNames: { '#lease': this.#names.lease },
+          // Already gone counts as released: a retried delete whose first response was lost finds nothing.
+          ConditionExpression: 'attribute_not_exists(#pk) OR #lease = :lease',
+          ExpressionAttributeNames: { '#pk': this.#names.partitionKey, '#lease': this.#names.lease },
           ExpressionAttributeValues: { ':lease': { S: request.lease } },
         }),
       );
