@@ -79,34 +79,14 @@ export function describeHttpRequest(event: unknown): HttpRequestView | undefined
     path: v1.path,
     route: isAlb(http) ? v1.path : ((http as APIGatewayProxyEvent).resource ?? v1.path),
     headers: collectHeaders(v1.headers, v1.multiValueHeaders),
-    query: collectQuery(v1.queryStringParameters, v1.multiValueQueryStringParameters),
+    query: pairsOf(v1.queryStringParameters, v1.multiValueQueryStringParameters),
     body: bodyBytes(v1.body, v1.isBase64Encoded),
     multiValueHeaders: isAlb(http) ? v1.multiValueHeaders !== undefined : false,
   };
 }
 
-/** Multi-value headers hold every value; the single-value map keeps only the last one of each. */
-function collectHeaders(single: HeaderRecord, multi: MultiHeaderRecord): Map<string, string[]> {
-  const headers = new Map<string, string[]>();
-  const add = (name: string, value: string | undefined) => {
-    if (value === undefined) return;
-    const lower = name.toLowerCase();
-    const values = headers.get(lower);
-    if (values === undefined) headers.set(lower, [value]);
-    else values.push(value);
-  };
-  if (multi) {
-    for (const [name, values] of Object.entries(multi)) for (const value of values ?? []) add(name, value);
-  } else if (single) {
-    for (const [name, value] of Object.entries(single)) add(name, value);
-  }
-  return headers;
-}
-
-function collectQuery(
-  single: Record<string, string | undefined> | null | undefined,
-  multi: Record<string, string[] | undefined> | null | undefined,
-): Array<[string, string]> {
+/** Every name-value pair: multi-value maps hold every value, single-value maps only the last one of each. */
+function pairsOf(single: HeaderRecord, multi: MultiHeaderRecord): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   if (multi) {
     for (const [name, values] of Object.entries(multi)) for (const value of values ?? []) pairs.push([name, value]);
@@ -114,6 +94,17 @@ function collectQuery(
     for (const [name, value] of Object.entries(single)) if (value !== undefined) pairs.push([name, value]);
   }
   return pairs;
+}
+
+function collectHeaders(single: HeaderRecord, multi: MultiHeaderRecord): Map<string, string[]> {
+  const headers = new Map<string, string[]>();
+  for (const [name, value] of pairsOf(single, multi)) {
+    const lower = name.toLowerCase();
+    const values = headers.get(lower);
+    if (values === undefined) headers.set(lower, [value]);
+    else values.push(value);
+  }
+  return headers;
 }
 
 function bodyBytes(body: string | null | undefined, isBase64Encoded: boolean | undefined): Buffer | undefined {
