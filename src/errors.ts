@@ -4,11 +4,13 @@
  */
 export class IdempotencyError extends Error {
   // Spelled out in every class: minifiers rename classes, and `name` is part of the contract.
+  /** The error's stable name, the same in every build (minified or not): match on it, not on the class name. */
   override name = 'IdempotencyError';
 }
 
 /** The options given to the middleware, wrapper or store are unusable. Thrown at setup time. */
 export class IdempotencyConfigError extends IdempotencyError {
+  /** The error's stable name, the same in every build (minified or not). */
   override name = 'IdempotencyConfigError';
 }
 
@@ -18,23 +20,28 @@ export class IdempotencyConfigError extends IdempotencyError {
  * whole invocation: nothing in the event can be attributed.
  */
 export class UnsupportedEventError extends IdempotencyError {
+  /** The error's stable name, the same in every build (minified or not). */
   override name = 'UnsupportedEventError';
 }
 
 /** The key selector found nothing usable (undefined, null, an empty string, array or object). */
 export class MissingIdempotencyKeyError extends IdempotencyError {
+  /** The error's stable name, the same in every build (minified or not). */
   override name = 'MissingIdempotencyKeyError';
 }
 
 /** The selected key material cannot be hashed canonically (BigInt, a function, a cycle, NaN...). */
 export class InvalidIdempotencyKeyError extends IdempotencyError {
+  /** The error's stable name, the same in every build (minified or not). */
   override name = 'InvalidIdempotencyKeyError';
 }
 
 /** A record exists for this key, but it was written for a different payload. Nothing was written. */
 export class PayloadMismatchError extends IdempotencyError {
+  /** The error's stable name, the same in every build (minified or not). */
   override name = 'PayloadMismatchError';
 
+  /** @param recordId The id of the idempotency record concerned (scope and key hash), as stored in the table. */
   constructor(readonly recordId: string) {
     super(
       `The idempotency key of record "${recordId}" was already used with a different payload; the stored result is not replayed and nothing was written.`,
@@ -44,9 +51,11 @@ export class PayloadMismatchError extends IdempotencyError {
 
 /** Another invocation holds the claim on this key and has not finished yet: retry later. */
 export class InProgressError extends IdempotencyError {
+  /** The error's stable name, the same in every build (minified or not). */
   override name = 'InProgressError';
 
   constructor(
+    /** The id of the idempotency record concerned (scope and key hash), as stored in the table. */
     readonly recordId: string,
     /** Epoch milliseconds at which the holder's claim expires, when known. */
     readonly inProgressUntil: number | undefined,
@@ -66,25 +75,30 @@ export class InProgressError extends IdempotencyError {
  * marker, so every duplicate receives the same error instead of running the handler a second time.
  */
 export class UnstorableResultError extends IdempotencyError {
+  /** The error's stable name, the same in every build (minified or not). */
   override name = 'UnstorableResultError';
 }
 
 /** The result could not be serialized (a cycle, a BigInt, a function...). */
 export class ResultNotSerializableError extends UnstorableResultError {
+  /** The error's stable name, the same in every build (minified or not). */
   override name = 'ResultNotSerializableError';
 }
 
 /** The result is larger than the store can hold, even compressed. */
 export class ResultTooLargeError extends UnstorableResultError {
+  /** The error's stable name, the same in every build (minified or not). */
   override name = 'ResultTooLargeError';
 }
 
 /** A request to the persistence layer failed for a reason other than a failed condition. */
 export class StoreError extends IdempotencyError {
+  /** The error's stable name, the same in every build (minified or not). */
   override name = 'StoreError';
 
   constructor(
     message: string,
+    /** The store operation that failed: `claim`, `get`, `complete` or `release`. */
     readonly operation: string,
     options?: ErrorOptions,
   ) {
@@ -94,9 +108,11 @@ export class StoreError extends IdempotencyError {
 
 /** A record in the table does not have the shape this library writes (another tool, manual edits). */
 export class CorruptRecordError extends IdempotencyError {
+  /** The error's stable name, the same in every build (minified or not). */
   override name = 'CorruptRecordError';
 
   constructor(
+    /** The id of the idempotency record concerned (scope and key hash), as stored in the table. */
     readonly recordId: string,
     problem: string,
     options?: ErrorOptions,
@@ -110,10 +126,13 @@ export class CorruptRecordError extends IdempotencyError {
  * before this one finished. The newer owner's record was left untouched.
  */
 export class LeaseLostError extends IdempotencyError {
+  /** The error's stable name, the same in every build (minified or not). */
   override name = 'LeaseLostError';
 
   constructor(
+    /** The id of the idempotency record concerned (scope and key hash), as stored in the table. */
     readonly recordId: string,
+    /** The write that was not applied because the lease was no longer held. */
     readonly operation: 'complete' | 'release',
   ) {
     super(
@@ -128,9 +147,11 @@ export class LeaseLostError extends IdempotencyError {
  * handler while this invocation may still be seen as its owner.
  */
 export class ResultNotPersistedError extends IdempotencyError {
+  /** The error's stable name, the same in every build (minified or not). */
   override name = 'ResultNotPersistedError';
 
   constructor(
+    /** The id of the idempotency record concerned (scope and key hash), as stored in the table. */
     readonly recordId: string,
     options?: ErrorOptions,
   ) {

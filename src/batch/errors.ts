@@ -6,6 +6,7 @@ import { IdempotencyError } from '../errors.js';
  * are processed.
  */
 export class MalformedRecordError extends IdempotencyError {
+  /** The error's stable name, the same in every build (minified or not). */
   override name = 'MalformedRecordError';
 
   constructor(
@@ -24,9 +25,11 @@ export class MalformedRecordError extends IdempotencyError {
  * same message. It is reported in `batchItemFailures` so it is delivered again, in order.
  */
 export class RecordNotProcessedError extends IdempotencyError {
+  /** The error's stable name, the same in every build (minified or not). */
   override name = 'RecordNotProcessedError';
 
   constructor(
+    /** The record's `itemIdentifier` (SQS message id, stream sequence number). */
     readonly itemIdentifier: string,
     /** The `itemIdentifier` of the failed record this one waited on. */
     readonly blockedBy: string,

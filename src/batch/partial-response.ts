@@ -1,5 +1,6 @@
 /** Lambda's partial batch response: the same shape for SQS, Kinesis and DynamoDB Streams. */
 export interface BatchResponse {
+  /** The records Lambda must deliver again, by `itemIdentifier`; an empty list acknowledges the whole batch. */
   batchItemFailures: { itemIdentifier: string }[];
 }
 

@@ -8,6 +8,7 @@ import type { IdempotencyStore } from './store.js';
 
 /** The claim this invocation holds. Settle it exactly once: `complete` or `fail`. */
 export interface Attempt {
+  /** The id of the claimed record: scope and hashed key. */
   readonly recordId: string;
   /**
    * Stores the handler's result and marks the record COMPLETED. Never releases the claim.

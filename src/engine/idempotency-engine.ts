@@ -15,6 +15,7 @@ export type { Attempt } from './attempt.js';
 
 /** What an adapter knows about one invocation. */
 export interface InvocationRequest<TInput> {
+  /** The event or arguments the key and payload selectors read. */
   readonly input: TInput;
   /** The record scope the adapter derived (function name...); `keyPrefix` overrides it. */
   readonly scope: string;
@@ -22,6 +23,7 @@ export interface InvocationRequest<TInput> {
   readonly remainingTimeMs?: number;
 }
 
+/** What `begin` decided: replay a stored value, run under a claim the caller must settle, or run without idempotency. */
 export type Begin =
   | { readonly kind: 'replay'; readonly value: unknown }
   | { readonly kind: 'claimed'; readonly attempt: Attempt }
@@ -33,6 +35,7 @@ export type Begin =
  * middleware, `makeIdempotent`) call `begin` and then settle the attempt, or simply `run`.
  */
 export interface IdempotencyEngine<TInput> {
+  /** Looks the key up and claims it when no live record holds it. A `claimed` answer must be settled once: `attempt.complete(result)` or `attempt.fail()`. */
   begin(request: InvocationRequest<TInput>): Promise<Begin>;
   /** begin, run the handler once if claimed, then complete or fail. */
   run<R>(request: InvocationRequest<TInput>, handler: () => Promise<R>): Promise<R>;
@@ -58,6 +61,7 @@ const CLAIM_TRIES = 2;
 const UNKEYED: Begin = { kind: 'unkeyed' };
 const CLAIM_AGAIN = Symbol('claim again');
 
+/** Builds the engine behind every adapter, for event sources this package does not cover. Options are validated here: an unusable one throws `IdempotencyConfigError` at setup, not at the first invocation. */
 export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEngine<TInput> {
   validateOptions(options);
   const { store, waitForInProgress: wait } = options;

@@ -5,6 +5,7 @@ import type { IdempotencyStore } from './store.js';
 
 /** Where warnings go besides `onWarning`. Any logger with a `warn` method fits (console, pino, Powertools). */
 export interface WarningLogger {
+  /** Logs one reported problem: a human-readable message, and structured details (the warning's name, record id...). */
   warn(message: string, details?: Record<string, unknown>): void;
 }
 
@@ -44,7 +45,12 @@ export interface IdempotencyOptions<TInput> {
    * Keep completed results in this container's memory and replay them with no request.
    * `true` keeps up to 256 records. Default off.
    */
-  readonly localCache?: boolean | { readonly maxEntries: number };
+  readonly localCache?:
+    | boolean
+    | {
+        /** The most completed records kept; the least recently used one goes first. */
+        readonly maxEntries: number;
+      };
   /** Turns results into text and back. Default JSON. */
   readonly serializer?: ResultSerializer;
   /**
@@ -56,7 +62,14 @@ export interface IdempotencyOptions<TInput> {
    * Let a duplicate that finds the key in progress wait for the owner's result, polling with
    * exponential backoff, instead of failing at once with `InProgressError`. Default off.
    */
-  readonly waitForInProgress?: { readonly timeoutMs: number; readonly initialDelayMs?: number; readonly maxDelayMs?: number };
+  readonly waitForInProgress?: {
+    /** The longest wait in milliseconds, never past the invocation's own remaining time. */
+    readonly timeoutMs: number;
+    /** The first pause between two reads, in milliseconds. Default 50. */
+    readonly initialDelayMs?: number;
+    /** The longest pause between two reads, in milliseconds. Default 1000. */
+    readonly maxDelayMs?: number;
+  };
   /** Receives every problem that is reported instead of thrown (see `IdempotencyWarning`). */
   readonly onWarning?: (warning: IdempotencyWarning) => void;
   /** Where reported problems are logged. Default `console`. */

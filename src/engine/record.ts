@@ -17,7 +17,9 @@ export type StoredResult =
 
 /** One record per idempotency key, as the engine sees it. */
 export interface IdempotencyRecord {
+  /** Scope and hashed key: the partition key value in the table. */
   readonly id: string;
+  /** `INPROGRESS` while an attempt holds the claim, `COMPLETED` once its result is stored. */
   readonly status: RecordStatus;
   /** Epoch seconds: the end of the idempotency window (the table's TTL attribute). */
   readonly expiresAt: number;
@@ -25,7 +27,9 @@ export interface IdempotencyRecord {
   readonly inProgressUntil?: number;
   /** Fencing token of the attempt that wrote the record. */
   readonly lease?: string;
+  /** Hash of the payload that must match on a replay, when the `payload` option is set. */
   readonly fingerprint?: string;
+  /** The stored result of a `COMPLETED` record. */
   readonly result?: StoredResult;
 }
 

@@ -2,32 +2,43 @@ import type { IdempotencyRecord, StoredResult } from './record.js';
 
 /** A new INPROGRESS record, written only if no live record holds the key. */
 export interface ClaimRequest {
+  /** The record id: scope and hashed key. */
   readonly id: string;
+  /** The attempt's fencing token: only the attempt that wrote it may complete or release the record. */
   readonly lease: string;
   /** Epoch seconds: TTL of the claim, so a crashed attempt's record is eventually removed. */
   readonly expiresAt: number;
   /** Epoch milliseconds: after this instant another attempt may take the claim over. */
   readonly inProgressUntil: number;
+  /** Hash of the payload that must match on a replay, when the `payload` option is set. */
   readonly fingerprint?: string;
   /** Epoch milliseconds, the instant the claim's condition is evaluated against. */
   readonly now: number;
 }
 
+/** The claim's outcome: the record is ours, or the live record that stood in the way (for the engine to replay, refuse or wait on). */
 export type ClaimResult =
   | { readonly claimed: true }
   /** `existing` is undefined when the record vanished between the failed write and the read. */
   | { readonly claimed: false; readonly existing: IdempotencyRecord | undefined };
 
+/** Marks a claimed record `COMPLETED` with its result, only while it still carries the attempt's lease. */
 export interface CompleteRequest {
+  /** The record id: scope and hashed key. */
   readonly id: string;
+  /** The attempt's fencing token: only the attempt that wrote it may complete or release the record. */
   readonly lease: string;
+  /** The encoded result to store. */
   readonly result: StoredResult;
   /** Epoch seconds: the end of the idempotency window, counted from completion. */
   readonly expiresAt: number;
 }
 
+/** Deletes a claimed record after a failed attempt, only while it still carries the attempt's lease. */
 export interface ReleaseRequest {
+  /** The record id: scope and hashed key. */
   readonly id: string;
+  /** The attempt's fencing token: only the attempt that wrote it may complete or release the record. */
   readonly lease: string;
 }
 

@@ -20,6 +20,7 @@ export type HttpEventShape = 'rest' | 'http' | 'alb';
 
 /** One HTTP request, the same whatever the event source. */
 export interface HttpRequestView {
+  /** The event family: REST API (`rest`), HTTP API or Function URL (`http`), or ALB (`alb`). */
   readonly shape: HttpEventShape;
   /** Upper case, e.g. `POST`. */
   readonly method: string;

@@ -8,9 +8,13 @@ import { remainingTimeOf, scopeOf } from '../lambda/context.js';
  * so the library does not depend on one Middy major's type declarations.
  */
 export interface MiddyRequestLike<TEvent, TResult> {
+  /** The Lambda event. */
   event: TEvent;
+  /** The Lambda context: its remaining time bounds the claim. */
   context: Context;
+  /** The handler's response, as the middlewares after this one left it. */
   response: TResult | null | undefined;
+  /** The error the handler or a middleware threw, in `onError`. */
   error: unknown;
   /** Middy ≥ 6 ends the before phase when this property exists, even holding `undefined`. */
   earlyResponse?: TResult | null | undefined;
@@ -27,8 +31,11 @@ export interface IdempotencyMiddlewareOptions<TEvent, TResult = unknown> extends
 
 /** A Middy middleware object: pass it to `middy(handler).use(...)`. */
 export interface IdempotencyMiddleware<TEvent, TResult> {
+  /** Claims the key, or answers a duplicate early with the stored response. */
   before: (request: MiddyRequestLike<TEvent, TResult>) => Promise<TResult | undefined>;
+  /** Stores the final response under the claim. */
   after: (request: MiddyRequestLike<TEvent, TResult>) => Promise<void>;
+  /** Releases the claim, when this invocation holds it, so a retry runs the handler again. */
   onError: (request: MiddyRequestLike<TEvent, TResult>) => Promise<void>;
 }
 

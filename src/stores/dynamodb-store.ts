@@ -26,6 +26,7 @@ const RECORD_OVERHEAD_BYTES = 2 * 1024;
 /** No record, an expired one, or an in-progress one whose claim has lapsed. */
 const CLAIM_CONDITION = 'attribute_not_exists(#pk) OR #exp < :nowSeconds OR (#status = :inProgress AND #ipe < :nowMillis)';
 
+/** Options of {@link DynamoDBStore}: only `tableName` is required. */
 export interface DynamoDBStoreOptions {
   /** The idempotency table. */
   readonly tableName: string;
@@ -43,7 +44,12 @@ export interface DynamoDBStoreOptions {
    * For single-table designs: the record id goes in this sort key and the partition key holds
    * `partitionValue` (default `idempotency`).
    */
-  readonly sortKey?: { readonly attribute: string; readonly partitionValue?: string };
+  readonly sortKey?: {
+    /** The table's sort key attribute, which holds the record id. */
+    readonly attribute: string;
+    /** The partition key value every record shares. Default `idempotency`. */
+    readonly partitionValue?: string;
+  };
 }
 
 /**
@@ -53,6 +59,7 @@ export interface DynamoDBStoreOptions {
  */
 export class DynamoDBStore implements IdempotencyStore {
   readonly maxResultBytes = MAX_ITEM_BYTES - RECORD_OVERHEAD_BYTES;
+  /** The idempotency table this store reads and writes. */
   readonly tableName: string;
   // The plain client with the SDK's own marshaller: the document client's extra middleware costs
   // about 40 µs per request and 9 ms of cold start for the same wire format (bench/RESULTS.md).

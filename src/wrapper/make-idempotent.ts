@@ -9,7 +9,9 @@ import { isLambdaContext, remainingTimeOf, scopeOf } from '../lambda/context.js'
  * of all the arguments to read the others.
  */
 export interface MakeIdempotentOptions<Args extends unknown[]> extends Omit<IdempotencyOptions<Args>, 'key' | 'payload'> {
+  /** Which part of the arguments identifies a call: a dotted path into the first argument, or a function of all of them. Defaults to the first argument. */
   readonly key?: ArgsSelector<Args>;
+  /** Which part of the arguments must match on a replay; a reused key with another payload fails with `PayloadMismatchError`. */
   readonly payload?: ArgsSelector<Args>;
 }
 
