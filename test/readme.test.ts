@@ -1,22 +1,107 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshContext, sampleEvent } from './batch/support.js';
 import { createTable, endpoint, type TestTable, testClient } from './support/dynamodb.js';
 import { lambdaContext, uniqueKey } from './support/fixtures.js';
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-const example = readFileSync(new URL('./readme/example.ts', import.meta.url), 'utf8');
-const httpExample = readFileSync(new URL('./readme/http-example.ts', import.meta.url), 'utf8');
-const batchExample = readFileSync(new URL('./readme/batch-example.ts', import.meta.url), 'utf8');
-const httpApiEvent = readFileSync(new URL('../events/http/http-api.json', import.meta.url), 'utf8');
+const root = new URL('../', import.meta.url);
+const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
+const readme = read('README.md');
+const packageJson = JSON.parse(read('package.json')) as {
+  scripts: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  repository: { url: string };
+};
 
-describe('README', () => {
+/** Where the README links on the npm page: absolute, since npm does not ship docs/. */
+const repositoryFiles = 'https://github.com/lambda-idempotency/lambda-idempotency/blob/main/';
+/** Pages other branches of this change write; checked once they exist, reported as skipped until then. */
+const pagesWrittenElsewhere = new Set(['docs/cdk.md', 'docs/http.md', 'docs/valkey.md', 'docs/operations.md']);
+
+// Each runnable example is a file under test/readme/, shown verbatim on the page that explains it.
+const examples = [
+  ['README.md', 'test/readme/handler.ts'],
+  ['README.md', 'test/readme/wrapper-handler.ts'],
+  ['README.md', 'test/readme/local-dynamodb.ts'],
+  ['README.md', 'test/readme/handler.test.ts'],
+  ['docs/http-semantics.md', 'test/readme/http-example.ts'],
+  ['docs/batches.md', 'test/readme/batch-example.ts'],
+] as const;
+
+function codeBlocks(markdown: string, language: string): string[] {
+  return [...markdown.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((match) => match[1] ?? '');
+}
+
+function linkTargets(markdown: string): string[] {
+  const withoutCode = markdown.replace(/```[\s\S]*?```/g, '');
+  return [...withoutCode.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1] ?? '');
+}
+
+describe('README and docs/', () => {
+  it.each(examples)('%s shows %s verbatim', (page, example) => {
+    expect(read(page)).toContain(`\`\`\`ts\n${read(example)}\`\`\``);
+  });
+
+  it('installs every required peer dependency, and @middy/core for the Middy adapter', () => {
+    const install = codeBlocks(readme, 'sh').find((block) => block.startsWith('npm install lambda-idempotency'));
+    const required = Object.keys(packageJson.peerDependencies).filter(
+      (name) => !packageJson.peerDependenciesMeta?.[name]?.optional,
+    );
+    expect(install).toBeDefined();
+    for (const name of [...required, '@middy/core']) expect(install).toContain(name);
+  });
+
+  it('names only npm scripts that exist in its commands', () => {
+    const commands = codeBlocks(readme, 'sh').flatMap((block) => [...block.matchAll(/npm (?:run ([\w:-]+)|(start|test))\b/g)]);
+    expect(commands.map((command) => command[0])).toEqual(
+      expect.arrayContaining(['npm start', 'npm test', 'npm run bench', 'npm run dev', 'npm run docs:api']),
+    );
+    for (const command of commands) expect(packageJson.scripts).toHaveProperty(command[1] ?? command[2] ?? '');
+  });
+
+  it('links with absolute URLs only, so every link works on the npm page', () => {
+    const relative = linkTargets(readme).filter((target) => !/^https:\/\//.test(target));
+    expect(relative).toEqual([]);
+    expect(packageJson.repository.url).toContain('github.com/lambda-idempotency/lambda-idempotency');
+  });
+
+  const repositoryLinks = [
+    ...new Set(
+      linkTargets(readme)
+        .filter((target) => target.startsWith(repositoryFiles))
+        .map((target) => target.slice(repositoryFiles.length).replace(/#.*$/, '')),
+    ),
+  ];
+  it.each(repositoryLinks.filter((path) => !pagesWrittenElsewhere.has(path)))('links to %s, which exists', (path) => {
+    expect(existsSync(new URL(path, root))).toBe(true);
+  });
+  for (const path of repositoryLinks.filter((link) => pagesWrittenElsewhere.has(link))) {
+    it.skipIf(!existsSync(new URL(path, root)))(`links to ${path}, which exists (skipped until its branch is merged)`, () => {
+      expect(existsSync(new URL(path, root))).toBe(true);
+    });
+  }
+
+  const pages = readdirSync(new URL('docs/', root)).filter((name) => name.endsWith('.md'));
+  it.each(pages)('docs/%s links only to files that exist', (page) => {
+    const broken = linkTargets(read(`docs/${page}`))
+      .filter((target) => !/^(https?:|mailto:|#)/.test(target))
+      .map((target) => target.replace(/#.*$/, ''))
+      .filter(
+        (target) => !pagesWrittenElsewhere.has(new URL(target, new URL('docs/', root)).pathname.slice(root.pathname.length)),
+      )
+      .filter((target) => !existsSync(new URL(target, new URL('docs/', root))));
+    expect(broken).toEqual([]);
+  });
+});
+
+describe('the examples, run as written', () => {
   let table: TestTable;
   const saved = { table: process.env.IDEMPOTENCY_TABLE, endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB };
   beforeAll(async () => {
     table = await createTable(testClient());
-    // The example builds its own client, as a deployed function would: the SDK's variable picks the endpoint.
+    // The examples build their own client, as a deployed function would: the SDK's variable picks the endpoint.
     process.env.IDEMPOTENCY_TABLE = table.name;
     process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint();
   });
@@ -26,36 +111,35 @@ describe('README', () => {
     restore('AWS_ENDPOINT_URL_DYNAMODB', saved.endpoint);
   });
 
-  it.each([
-    ['example', example],
-    ['HTTP example', httpExample],
-    ['SQS example', batchExample],
-  ])('shows the %s that this test runs, verbatim', (_name, source) => {
-    expect(readme).toContain(`\`\`\`ts\n${source}\`\`\``);
-  });
-
-  it('names the command that runs the tests', () => {
-    expect(readme).toMatch(/```sh\nnpm test\n```/);
-  });
-
-  it('runs the example as written: a retry replays the first result', async () => {
-    const { handler, charge } = await import('./readme/example.js');
-    const event = { orderId: 'order-1001', amount: 2500 };
+  it('the Middy handler: a retry replays the first result', async () => {
+    const { handler } = await import('./readme/handler.js');
+    const event = { orderId: uniqueKey(), amount: 2500 };
 
     const first = await handler(event, lambdaContext());
-    await new Promise((resolve) => setTimeout(resolve, 5));
     const retry = await handler(event, lambdaContext());
-    expect(first).toMatchObject({ orderId: 'order-1001', status: 'created' });
+    expect(first).toMatchObject({ orderId: event.orderId, amount: 2500 });
     expect(retry).toEqual(first);
-
-    const payment = await charge({ paymentId: 'pay-1', cents: 2500 });
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(await charge({ paymentId: 'pay-1', cents: 2500 })).toEqual(payment);
   });
 
-  it('runs the HTTP example as written: a retry gets the same payment, marked as replayed', async () => {
+  it('the anonymous wrapped handler: a retry replays the first result', async (test) => {
+    const loaded = await import('./readme/wrapper-handler.js').catch((error: unknown) => error);
+    if (loaded instanceof Error && loaded.message.includes('makeIdempotent needs a named function or the "keyPrefix" option')) {
+      // Anonymous handlers come with the engine branch of issue 11; until it is merged, the wrapper refuses them.
+      test.skip('anonymous handlers need the engine change of issue 11');
+    }
+    if (loaded instanceof Error) throw loaded;
+    const { handler } = loaded as typeof import('./readme/wrapper-handler.js');
+    const event = { orderId: uniqueKey(), amount: 2500 };
+
+    const first = await handler(event, lambdaContext());
+    const retry = await handler(event, lambdaContext());
+    expect(first).toMatchObject({ orderId: event.orderId, amount: 2500 });
+    expect(retry).toEqual(first);
+  });
+
+  it('the HTTP example: a retry gets the same payment, marked as replayed', async () => {
     const { handler } = await import('./readme/http-example.js');
-    const event = JSON.parse(httpApiEvent) as APIGatewayProxyEventV2;
+    const event = JSON.parse(read('events/http/http-api.json')) as APIGatewayProxyEventV2;
     event.headers['idempotency-key'] = uniqueKey();
 
     const first = await handler(event, lambdaContext());
@@ -67,7 +151,7 @@ describe('README', () => {
     expect(retry.body).toBe(first.body);
   });
 
-  it('runs the SQS example as written: a redelivered batch and a duplicate message post nothing twice', async () => {
+  it('the SQS example: a redelivered batch and a duplicate message post nothing twice', async () => {
     const { handler, ledger } = await import('./readme/batch-example.js');
     const event = sampleEvent<SQSEvent>('sqs');
     event.Records.push(structuredClone(event.Records[0] as SQSRecord));
