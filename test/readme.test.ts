@@ -39,6 +39,20 @@ function linkTargets(markdown: string): string[] {
   return [...withoutCode.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1] ?? '');
 }
 
+/** The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as hyphens. */
+function headingAnchors(markdown: string): Set<string> {
+  const headings = markdown.replace(/```[\s\S]*?```/g, '').match(/^#{1,6} .+$/gm) ?? [];
+  return new Set(
+    headings.map((heading) =>
+      heading
+        .replace(/^#+ /, '')
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-'),
+    ),
+  );
+}
+
 describe('README and docs/', () => {
   it.each(examples)('%s shows %s verbatim', (page, example) => {
     expect(read(page)).toContain(`\`\`\`ts\n${read(example)}\`\`\``);
@@ -83,6 +97,16 @@ describe('README and docs/', () => {
     });
   }
 
+  it.each(repositoryLinks.filter((path) => path.endsWith('.md') && !pagesWrittenElsewhere.has(path)))(
+    'links only to headings that exist in %s',
+    (path) => {
+      const anchors = linkTargets(readme)
+        .filter((target) => target.startsWith(`${repositoryFiles}${path}#`))
+        .map((target) => target.slice(target.indexOf('#') + 1));
+      expect(anchors.filter((anchor) => !headingAnchors(read(path)).has(anchor))).toEqual([]);
+    },
+  );
+
   const pages = readdirSync(new URL('docs/', root)).filter((name) => name.endsWith('.md'));
   it.each(pages)('docs/%s links only to files that exist', (page) => {
     const broken = linkTargets(read(`docs/${page}`))
@@ -93,6 +117,20 @@ describe('README and docs/', () => {
       )
       .filter((target) => !existsSync(new URL(target, new URL('docs/', root))));
     expect(broken).toEqual([]);
+  });
+
+  it.each(pages)('docs/%s links only to headings that exist', (page) => {
+    const docs = new URL('docs/', root);
+    const missing = linkTargets(read(`docs/${page}`))
+      .filter((target) => !/^(https?:|mailto:)/.test(target) && target.includes('#'))
+      .map((target) => {
+        const [file, anchor = ''] = target.split('#');
+        const path = file ? new URL(file, docs).pathname.slice(root.pathname.length) : `docs/${page}`;
+        return { path, anchor };
+      })
+      .filter(({ path }) => path.endsWith('.md') && existsSync(new URL(path, root)))
+      .filter(({ path, anchor }) => !headingAnchors(read(path)).has(anchor));
+    expect(missing).toEqual([]);
   });
 });
 
