@@ -98,7 +98,7 @@ export class StoreError extends IdempotencyError {
 
   constructor(
     message: string,
-    /** The store operation that failed: `claim`, `get`, `complete` or `release`. */
+    /** Which request failed, as the store names it (the DynamoDB store: `PutItem`, `GetItem`, `UpdateItem`, `DeleteItem`). */
     readonly operation: string,
     options?: ErrorOptions,
   ) {

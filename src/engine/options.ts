@@ -5,7 +5,7 @@ import type { IdempotencyStore } from './store.js';
 
 /** Where warnings go besides `onWarning`. Any logger with a `warn` method fits (console, pino, Powertools). */
 export interface WarningLogger {
-  /** Logs one reported problem: a human-readable message, and structured details (the warning's name, record id...). */
+  /** Logs one reported problem: its message, and structured details that always include the problem's `name`. */
   warn(message: string, details?: Record<string, unknown>): void;
 }
 

@@ -17,7 +17,7 @@ export type StoredResult =
 
 /** One record per idempotency key, as the engine sees it. */
 export interface IdempotencyRecord {
-  /** Scope and hashed key: the partition key value in the table. */
+  /** Scope and hashed key: the item's key in the table. */
   readonly id: string;
   /** `INPROGRESS` while an attempt holds the claim, `COMPLETED` once its result is stored. */
   readonly status: RecordStatus;
