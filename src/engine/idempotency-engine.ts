@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CorruptRecordError, InProgressError, PayloadMismatchError, UnstorableResultError } from '../errors.js';
+import { instrumentEngine, isInnerEngineOptions } from '../observability/instrument.js';
 import { type Attempt, type AttemptContext, createAttempt } from './attempt.js';
 import { createIdentifier, type Identity } from './identity.js';
 import { LruCache } from './lru-cache.js';
@@ -23,7 +24,7 @@ export interface InvocationRequest<TInput> {
 }
 
 export type Begin =
-  | { readonly kind: 'replay'; readonly value: unknown }
+  | { readonly kind: 'replay'; readonly value: unknown; readonly recordId: string }
   | { readonly kind: 'claimed'; readonly attempt: Attempt }
   /** No key and `requireKey: false`: run the handler without idempotency. */
   | { readonly kind: 'unkeyed' };
@@ -59,6 +60,8 @@ const UNKEYED: Begin = { kind: 'unkeyed' };
 const CLAIM_AGAIN = Symbol('claim again');
 
 export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEngine<TInput> {
+  // Kill switch, response hook and outcomes wrap the engine from outside (src/observability).
+  if (!isInnerEngineOptions(options)) return instrumentEngine(options, createIdempotencyEngine);
   validateOptions(options);
   const { store, waitForInProgress: wait } = options;
   const clock = options.clock ?? Date.now;
@@ -110,7 +113,7 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
     }
     const value = decodeStored(identity.id, expanded);
     remember(identity, expanded, expiresAt);
-    return { kind: 'replay', value };
+    return { kind: 'replay', value, recordId: identity.id };
   }
 
   function assertSamePayload(identity: Identity, recordFingerprint: string | undefined): void {
@@ -127,7 +130,7 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
       return undefined;
     }
     assertSamePayload(identity, cached.fingerprint);
-    return { kind: 'replay', value: decodeStored(identity.id, cached.result) };
+    return { kind: 'replay', value: decodeStored(identity.id, cached.result), recordId: identity.id };
   }
 
   /** Decides what an existing record means for us; polls while it is in progress and waiting is on. */
