@@ -111,7 +111,11 @@ export function instrumentEngine<TInput>(
   }
 
   function observeAttempt(attempt: Attempt, tally: Tally, scope: string, begin: OutcomePhase): Attempt {
-    async function settle(work: () => Promise<void>, decide: (error: unknown) => [OutcomeKind, Partial<IdempotencyOutcome>]) {
+    async function settle(
+      operation: 'complete' | 'release',
+      work: () => Promise<void>,
+      decide: (error: unknown) => [OutcomeKind, Partial<IdempotencyOutcome>],
+    ) {
       const startedAt = Date.now();
       const started = performance.now();
       let failure: unknown;
@@ -121,7 +125,7 @@ export function instrumentEngine<TInput>(
         failure = error;
         throw error;
       } finally {
-        const phase = { startedAt, durationMs: performance.now() - started };
+        const phase = { startedAt, durationMs: performance.now() - started, operation };
         const [kind, extra] = decide(failure);
         emit(outcome(kind, scope, tally, begin, { ...extra, phases: { begin, settle: phase } }));
       }
@@ -130,6 +134,7 @@ export function instrumentEngine<TInput>(
       recordId: attempt.recordId,
       complete: (value) =>
         settle(
+          'complete',
           () => attempt.complete(value),
           (error) => {
             const statusCode = statusOf(value);
@@ -143,6 +148,7 @@ export function instrumentEngine<TInput>(
         ),
       fail: () =>
         settle(
+          'release',
           () => attempt.fail(),
           () => {
             if (tally.storeError !== undefined) return ['store-error', { error: describe(tally.storeError) }];

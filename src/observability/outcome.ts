@@ -38,6 +38,8 @@ export interface OutcomePhase {
   /** Epoch milliseconds. */
   readonly startedAt: number;
   readonly durationMs: number;
+  /** For the settle phase: which write ended the claim. */
+  readonly operation?: 'complete' | 'release';
 }
 
 /** The outcome of one invocation, handed to every `onOutcome` sink once. */
