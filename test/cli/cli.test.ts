@@ -2,7 +2,8 @@ import middy from '@middy/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import { runCli } from '../../src/cli/run.js';
-import { idempotency } from '../../src/index.js';
+import { httpIdempotency, idempotency } from '../../src/index.js';
+import { httpShapes, withKey } from '../http/http-events.js';
 import { endpoint } from '../support/dynamodb.js';
 import { lambdaContext, type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
 
@@ -63,6 +64,29 @@ describe('inspect', () => {
     const byId = await cli('inspect', '--table', fixture.table.name, '--id', view.id);
     expect(byId.stdout).toContain('status');
     expect(byId.stdout).toContain('COMPLETED');
+  });
+
+  it('derives an httpIdempotency record from the Idempotency-Key header and the request scope', async () => {
+    const key = uniqueKey();
+    const shape = httpShapes.find((candidate) => candidate.file === 'http-api.json');
+    const event = withKey(shape?.event() ?? ({} as never), key) as unknown as { requestContext: Record<string, unknown> };
+    // An anonymous request: no authorizer, so the caller part of the scope is null.
+    delete event.requestContext.authorizer;
+    const handler = middy(async () => ({ statusCode: 201, body: 'paid' })).use(httpIdempotency({ store: fixture.store }));
+    expect(await handler(event as never, lambdaContext(30_000, 'payments-fn'))).toMatchObject({ statusCode: 201 });
+    const material = JSON.stringify({ key, scope: { method: 'POST', route: '/payments', caller: null } });
+    const shown = await cli(
+      'inspect',
+      '--table',
+      fixture.table.name,
+      '--function',
+      'payments-fn',
+      '--key-json',
+      material,
+      '--json',
+    );
+    expect(shown.code).toBe(ExitCode.ok);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ status: 'COMPLETED' });
   });
 
   it('says when there is no such record (exit 3), and what is wrong with bad arguments (exit 2)', async () => {
