@@ -24,7 +24,10 @@ export type OutcomeKind =
   /** No idempotency key: the handler ran without idempotency, or the invocation was refused for it. */
   | 'unkeyed';
 
-/** Requests this invocation sent to the store, by operation. */
+/**
+ * Calls this invocation made to the store, by operation. With DynamoDB each is one request, except
+ * a claim meeting an existing record on an endpoint that does not return it (dynalite): a GetItem more.
+ */
 export interface OutcomeRequests {
   readonly claim: number;
   readonly get: number;
