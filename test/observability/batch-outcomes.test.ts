@@ -24,8 +24,8 @@ it('records running concurrently in one batch each get their own outcome and req
   );
   const event = sampleEvent<SQSEvent>('sqs');
   const context = freshContext();
-  await handler(event, context, () => undefined);
-  await handler(event, context, () => undefined);
+  await handler(event, context);
+  await handler(event, context);
   const records = event.Records.length;
   expect(records).toBeGreaterThan(1);
   expect(outcomes.filter((outcome) => outcome.kind === 'executed')).toHaveLength(records);
