@@ -352,3 +352,45 @@ describe('the kill switch', () => {
     expect([await off(), await off()]).toEqual([2, 3]);
   });
 });
+
+describe('the log level follows AWS_LAMBDA_LOG_LEVEL', () => {
+  afterEach(() => {
+    delete process.env.AWS_LAMBDA_LOG_LEVEL;
+  });
+
+  it.each([
+    ['DEBUG', ['debug', 'info']],
+    ['INFO', ['info']],
+    ['WARN', []],
+  ])('at %s an execution and a replay write %j', async (level, expected) => {
+    process.env.AWS_LAMBDA_LOG_LEVEL = level;
+    const written: string[] = [];
+    const record = (name: string) => () => void written.push(name);
+    const logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+    const once = makeIdempotent(charge, { store: fixture.store, key: 'orderId', onOutcome: outcomeLog({ logger }) });
+    const order = { orderId: uniqueKey(), amount: 1 };
+    await once(order);
+    await once(order);
+    expect(written).toEqual(expected);
+  });
+
+  it('a Powertools-style logger gets the message and the fields; pino-style gets them the other way round', async () => {
+    const calls: unknown[][] = [];
+    const logger = {
+      debug: () => undefined,
+      info: (...args: unknown[]) => void calls.push(args),
+      warn: () => undefined,
+      error: () => undefined,
+    };
+    const order = { orderId: uniqueKey(), amount: 1 };
+    await makeIdempotent(charge, { store: fixture.store, key: 'orderId' })(order);
+    for (const style of ['message-first', 'fields-first'] as const) {
+      const once = makeIdempotent(charge, { store: fixture.store, key: 'orderId', onOutcome: outcomeLog({ logger, style }) });
+      await once(order);
+    }
+    expect(calls[0]?.[0]).toBe('Idempotency: duplicate answered with the stored result.');
+    expect(calls[0]?.[1]).toMatchObject({ idempotencyOutcome: 'replayed' });
+    expect(calls[1]?.[0]).toMatchObject({ idempotencyOutcome: 'replayed' });
+    expect(calls[1]?.[1]).toBe('Idempotency: duplicate answered with the stored result.');
+  });
+});
