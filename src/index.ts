@@ -54,6 +54,15 @@ export { REPLAYED_HEADER } from './http/replay.js';
 export { httpCallerOf, idempotencyKeyOf } from './http/request-identity.js';
 export type { IdempotencyMiddleware, IdempotencyMiddlewareOptions, MiddyRequestLike } from './middleware/middy.js';
 export { idempotency } from './middleware/middy.js';
+export type {
+  IdempotencyOutcome,
+  OutcomeKind,
+  OutcomePhase,
+  OutcomeRequests,
+  OutcomeSink,
+  ReplayInfo,
+  ResponseHook,
+} from './observability/outcome.js';
 export type { DynamoDBAttributeNames } from './stores/dynamodb-item.js';
 export { DynamoDBStore, type DynamoDBStoreOptions } from './stores/dynamodb-store.js';
 export type { ArgsSelector, MakeIdempotentOptions } from './wrapper/make-idempotent.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CorruptRecordError, InProgressError, PayloadMismatchError, UnstorableResultError } from '../errors.js';
+import { instrumentEngine, isInnerEngineOptions } from '../observability/instrument.js';
 import { type Attempt, type AttemptContext, createAttempt } from './attempt.js';
 import { createIdentifier, type Identity } from './identity.js';
 import { LruCache } from './lru-cache.js';
@@ -25,7 +26,7 @@ export interface InvocationRequest<TInput> {
 
 /** What `begin` decided: replay a stored value, run under a claim the caller must settle, or run without idempotency. */
 export type Begin =
-  | { readonly kind: 'replay'; readonly value: unknown }
+  | { readonly kind: 'replay'; readonly value: unknown; readonly recordId: string }
   | { readonly kind: 'claimed'; readonly attempt: Attempt }
   /** No key and `requireKey: false`: run the handler without idempotency. */
   | { readonly kind: 'unkeyed' };
@@ -63,6 +64,8 @@ const CLAIM_AGAIN = Symbol('claim again');
 
 /** Builds the engine behind every adapter, for event sources this package does not cover. Options are validated here: an unusable one throws `IdempotencyConfigError` at setup, not at the first invocation. */
 export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEngine<TInput> {
+  // Kill switch, response hook and outcomes wrap the engine from outside (src/observability).
+  if (!isInnerEngineOptions(options)) return instrumentEngine(options, createIdempotencyEngine);
   validateOptions(options);
   const { store, waitForInProgress: wait } = options;
   const clock = options.clock ?? Date.now;
@@ -114,7 +117,7 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
     }
     const value = decodeStored(identity.id, expanded);
     remember(identity, expanded, expiresAt);
-    return { kind: 'replay', value };
+    return { kind: 'replay', value, recordId: identity.id };
   }
 
   function assertSamePayload(identity: Identity, recordFingerprint: string | undefined): void {
@@ -131,7 +134,7 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
       return undefined;
     }
     assertSamePayload(identity, cached.fingerprint);
-    return { kind: 'replay', value: decodeStored(identity.id, cached.result) };
+    return { kind: 'replay', value: decodeStored(identity.id, cached.result), recordId: identity.id };
   }
 
   /** Decides what an existing record means for us; polls while it is in progress and waiting is on. */

@@ -1,4 +1,5 @@
 import type { IdempotencyWarning } from '../errors.js';
+import type { OutcomeSink, ResponseHook } from '../observability/outcome.js';
 import type { Selector } from './selector.js';
 import type { ResultSerializer } from './serializer.js';
 import type { IdempotencyStore } from './store.js';
@@ -74,6 +75,19 @@ export interface IdempotencyOptions<TInput> {
   readonly onWarning?: (warning: IdempotencyWarning) => void;
   /** Where reported problems are logged. Default `console`. */
   readonly logger?: WarningLogger;
+  /**
+   * Receives one `IdempotencyOutcome` per invocation (executed, replayed, refused...), e.g.
+   * the structured log, EMF or OpenTelemetry sinks of `lambda-idempotency/observability`. A sink
+   * that throws never changes the invocation's result. Without sinks nothing is measured.
+   */
+  readonly onOutcome?: OutcomeSink | readonly OutcomeSink[];
+  /** Adjusts a replayed result before it is returned; if it throws, the stored result is returned. */
+  readonly responseHook?: ResponseHook;
+  /**
+   * Turns idempotency off: handlers run plainly, with no request to the store. Default: on, unless
+   * `IDEMPOTENCY_DISABLED` or `POWERTOOLS_IDEMPOTENCY_DISABLED` is set to `true` or `1`.
+   */
+  readonly disabled?: boolean;
   /** The current time in epoch milliseconds. Default `Date.now`. */
   readonly clock?: () => number;
 }

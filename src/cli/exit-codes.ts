@@ -1,0 +1,28 @@
+/** What the command's exit status means, so scripts can branch on it. */
+export const ExitCode = {
+  ok: 0,
+  /** A bug or an error nobody foresaw; the message says what happened. */
+  unexpected: 1,
+  /** Wrong or missing arguments; `--help` shows the usage. */
+  usage: 2,
+  /** No record with that id. */
+  notFound: 3,
+  /** Evict refused: the record changed since it was inspected, or needs `--force`. */
+  refused: 4,
+  /** AWS could not be reached as configured: missing table, region or credentials. */
+  aws: 5,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An error the CLI reports as one line and an exit status, without a stack trace. */
+export class CliError extends Error {
+  override name = 'CliError';
+
+  constructor(
+    message: string,
+    readonly exitCode: ExitCodeValue,
+  ) {
+    super(message);
+  }
+}

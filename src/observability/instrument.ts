@@ -1,0 +1,308 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+import type { Attempt, Begin, IdempotencyEngine, InvocationRequest } from '../engine/idempotency-engine.js';
+import type { IdempotencyOptions } from '../engine/options.js';
+import type { IdempotencyStore } from '../engine/store.js';
+import { validateOptions } from '../engine/validate-options.js';
+import {
+  InProgressError,
+  InvalidIdempotencyKeyError,
+  MissingIdempotencyKeyError,
+  PayloadMismatchError,
+  UnstorableResultError,
+} from '../errors.js';
+import { announceDisabled, isIdempotencyDisabled } from './kill-switch.js';
+import type { IdempotencyOutcome, OutcomeKind, OutcomePhase, OutcomeSink } from './outcome.js';
+
+/** What one invocation did to the store, gathered while its own calls run (batches run many at once). */
+interface Tally {
+  claim: number;
+  get: number;
+  complete: number;
+  release: number;
+  recordId: string | undefined;
+  completed: boolean;
+  leaseLost: boolean;
+  storeError: unknown;
+}
+
+const tallies = new AsyncLocalStorage<Tally>();
+/** Options objects built here for the inner engine, which must not be instrumented a second time. */
+const innerOptions = new WeakSet<object>();
+const UNKEYED: Begin = { kind: 'unkeyed' };
+
+/** Whether these options were made by {@link instrumentEngine} for the engine it wraps. */
+export function isInnerEngineOptions(options: object): boolean {
+  return innerOptions.has(options);
+}
+
+/**
+ * Wraps the engine `create` builds with what operations need: the kill switch, the response
+ * hook and one outcome per invocation for the `onOutcome` sinks. Without sinks no store call is
+ * counted and no clock is read, so an unobserved engine pays for one environment lookup.
+ */
+export function instrumentEngine<TInput>(
+  options: IdempotencyOptions<TInput>,
+  create: (options: IdempotencyOptions<TInput>) => IdempotencyEngine<TInput>,
+): IdempotencyEngine<TInput> {
+  validateOptions(options);
+  const sinks = sinksOf(options.onOutcome);
+  const logger = options.logger ?? console;
+  const inner: IdempotencyOptions<TInput> =
+    sinks.length === 0 ? { ...options } : { ...options, store: countingStore(options.store) };
+  innerOptions.add(inner);
+  const engine = create(inner);
+
+  function emit(outcome: IdempotencyOutcome): void {
+    for (const sink of sinks) {
+      try {
+        const pending = sink(outcome);
+        if (pending instanceof Promise) pending.catch(sinkFailed);
+      } catch (error) {
+        sinkFailed(error);
+      }
+    }
+  }
+
+  function sinkFailed(error: unknown): void {
+    try {
+      logger.warn('An onOutcome sink failed; the invocation was not affected.', {
+        name: 'OutcomeSinkError',
+        cause: String(error),
+      });
+    } catch {
+      // Nothing is left to tell; the invocation's result stands.
+    }
+  }
+
+  function adjustReplay(value: unknown, recordId: string, fromCache: boolean): unknown {
+    if (options.responseHook === undefined) return value;
+    try {
+      return options.responseHook(value, { recordId, fromCache });
+    } catch (error) {
+      sinkFailed(error);
+      return value;
+    }
+  }
+
+  function outcome(
+    kind: OutcomeKind,
+    scope: string,
+    tally: Tally,
+    begin: OutcomePhase,
+    extra: Partial<IdempotencyOutcome> = {},
+  ): IdempotencyOutcome {
+    const settle = extra.phases?.settle;
+    return {
+      kind,
+      scope,
+      recordId: tally.recordId,
+      durationMs: begin.durationMs + (settle?.durationMs ?? 0),
+      requests: {
+        claim: tally.claim,
+        get: tally.get,
+        complete: tally.complete,
+        release: tally.release,
+        total: tally.claim + tally.get + tally.complete + tally.release,
+      },
+      ...extra,
+      phases: { begin, ...(settle && { settle }) },
+    };
+  }
+
+  function observeAttempt(attempt: Attempt, tally: Tally, scope: string, begin: OutcomePhase): Attempt {
+    async function settle(
+      operation: 'complete' | 'release',
+      work: () => Promise<void>,
+      decide: (error: unknown) => [OutcomeKind, Partial<IdempotencyOutcome>],
+    ) {
+      const startedAt = Date.now();
+      const started = performance.now();
+      let failure: unknown;
+      try {
+        await tallies.run(tally, work);
+      } catch (error) {
+        failure = error;
+        throw error;
+      } finally {
+        const phase = { startedAt, durationMs: performance.now() - started, operation };
+        const [kind, extra] = decide(failure);
+        emit(outcome(kind, scope, tally, begin, { ...extra, phases: { begin, settle: phase } }));
+      }
+    }
+    return {
+      recordId: attempt.recordId,
+      complete: (value) =>
+        settle(
+          'complete',
+          () => attempt.complete(value),
+          (error) => {
+            const statusCode = statusOf(value);
+            if (error !== undefined || !tally.completed) {
+              if (error === undefined && tally.leaseLost) return ['lease-lost', { statusCode }];
+              const cause = error ?? tally.storeError;
+              return ['result-not-persisted', { statusCode, ...(cause !== undefined && { error: describe(cause) }) }];
+            }
+            return ['executed', { statusCode }];
+          },
+        ),
+      fail: () =>
+        settle(
+          'release',
+          () => attempt.fail(),
+          () => {
+            if (tally.storeError !== undefined) return ['store-error', { error: describe(tally.storeError) }];
+            return [tally.leaseLost ? 'lease-lost' : 'handler-failed', {}];
+          },
+        ),
+    };
+  }
+
+  async function observedBegin(request: InvocationRequest<TInput>): Promise<Begin> {
+    const scope = options.keyPrefix ?? request.scope;
+    const tally: Tally = {
+      claim: 0,
+      get: 0,
+      complete: 0,
+      release: 0,
+      recordId: undefined,
+      completed: false,
+      leaseLost: false,
+      storeError: undefined,
+    };
+    const startedAt = Date.now();
+    const started = performance.now();
+    const phase = () => ({ startedAt, durationMs: performance.now() - started });
+    let begun: Begin;
+    try {
+      begun = await tallies.run(tally, () => engine.begin(request));
+    } catch (error) {
+      const recordId = recordIdOf(error) ?? tally.recordId;
+      emit(outcome(refusalKind(error), scope, { ...tally, recordId }, phase(), refusalDetails(error, tally)));
+      throw error;
+    }
+    if (begun.kind === 'claimed') return { kind: 'claimed', attempt: observeAttempt(begun.attempt, tally, scope, phase()) };
+    if (begun.kind === 'unkeyed') {
+      emit(outcome('unkeyed', scope, tally, phase()));
+      return begun;
+    }
+    // A cache hit is the only replay that sends no request; a replay after polling reads (gets) waited.
+    const total = tally.claim + tally.get;
+    const value = adjustReplay(begun.value, begun.recordId, total === 0);
+    const kind: OutcomeKind = total === 0 ? 'replayed-from-cache' : tally.get > 0 ? 'in-progress' : 'replayed';
+    const extra = { statusCode: statusOf(value), ...(kind === 'in-progress' && { waited: true }) };
+    emit(outcome(kind, scope, { ...tally, recordId: begun.recordId }, phase(), extra));
+    return { ...begun, value };
+  }
+
+  async function begin(request: InvocationRequest<TInput>): Promise<Begin> {
+    if (isIdempotencyDisabled(options.disabled)) {
+      announceDisabled(logger);
+      return UNKEYED;
+    }
+    if (sinks.length > 0) return observedBegin(request);
+    const begun = await engine.begin(request);
+    if (begun.kind !== 'replay' || options.responseHook === undefined) return begun;
+    return { ...begun, value: adjustReplay(begun.value, begun.recordId, false) };
+  }
+
+  // The engine's own `run` calls its unwrapped `begin`; this one goes through the wrapper.
+  async function run<R>(request: InvocationRequest<TInput>, handler: () => Promise<R>): Promise<R> {
+    const begun = await begin(request);
+    if (begun.kind === 'replay') return begun.value as R;
+    if (begun.kind === 'unkeyed') return handler();
+    let value: R;
+    try {
+      value = await handler();
+    } catch (error) {
+      await begun.attempt.fail();
+      throw error;
+    }
+    await begun.attempt.complete(value);
+    return value;
+  }
+
+  return { begin, run };
+}
+
+function sinksOf(option: OutcomeSink | readonly OutcomeSink[] | undefined): readonly OutcomeSink[] {
+  if (option === undefined) return [];
+  return typeof option === 'function' ? [option] : [...option];
+}
+
+/** Counts each request against the invocation that sent it and notes what the answers meant. */
+function countingStore(store: IdempotencyStore): IdempotencyStore {
+  const current = () => tallies.getStore();
+  return {
+    get maxResultBytes() {
+      return store.maxResultBytes;
+    },
+    async claim(request) {
+      const tally = current();
+      if (tally) {
+        tally.claim++;
+        tally.recordId = request.id;
+      }
+      return store.claim(request);
+    },
+    async get(id) {
+      const tally = current();
+      if (tally) tally.get++;
+      return store.get(id);
+    },
+    async complete(request) {
+      const tally = current();
+      if (tally) tally.complete++;
+      try {
+        const applied = await store.complete(request);
+        if (tally) {
+          tally.completed ||= applied;
+          tally.leaseLost ||= !applied;
+        }
+        return applied;
+      } catch (error) {
+        if (tally) tally.storeError = error;
+        throw error;
+      }
+    },
+    async release(request) {
+      const tally = current();
+      if (tally) tally.release++;
+      try {
+        const released = await store.release(request);
+        if (tally) tally.leaseLost ||= !released;
+        return released;
+      } catch (error) {
+        if (tally) tally.storeError = error;
+        throw error;
+      }
+    },
+  };
+}
+
+function refusalKind(error: unknown): OutcomeKind {
+  if (error instanceof InProgressError) return 'in-progress';
+  if (error instanceof PayloadMismatchError) return 'payload-mismatch';
+  if (error instanceof MissingIdempotencyKeyError || error instanceof InvalidIdempotencyKeyError) return 'unkeyed';
+  if (error instanceof UnstorableResultError) return 'result-not-persisted';
+  return 'store-error';
+}
+
+function refusalDetails(error: unknown, tally: Tally): Partial<IdempotencyOutcome> {
+  return { error: describe(error), ...(error instanceof InProgressError && { waited: tally.get > 0 }) };
+}
+
+function recordIdOf(error: unknown): string | undefined {
+  const id = (error as { recordId?: unknown } | null)?.recordId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+function describe(error: unknown): { name: string; message: string } {
+  return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
+}
+
+/** The status of an HTTP-shaped result (API Gateway, Function URL, ALB), else undefined. */
+function statusOf(value: unknown): number | undefined {
+  const status = (value as { statusCode?: unknown } | null)?.statusCode;
+  return typeof value === 'object' && typeof status === 'number' ? status : undefined;
+}

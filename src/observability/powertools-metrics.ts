@@ -1,0 +1,27 @@
+import { OVERHEAD_METRIC, outcomeMetricName, REQUESTS_METRIC } from './emf.js';
+import type { OutcomeSink } from './outcome.js';
+
+/**
+ * The part of a Powertools `Metrics` instance this sink uses (`@aws-lambda-powertools/metrics`),
+ * named structurally so the library neither imports nor requires it.
+ */
+export interface MetricsRecorder {
+  addMetric(name: string, unit: 'Count' | 'Milliseconds', value: number): void;
+}
+
+/**
+ * A sink recording each outcome on a Powertools `Metrics` instance: the same metric names as
+ * `emfMetrics`, published with the instance's namespace and dimensions when it flushes
+ * (`logMetrics` middleware or `publishStoredMetrics`).
+ *
+ * @example
+ * const metrics = new Metrics({ namespace: 'Orders' });
+ * idempotency({ store, key: 'orderId', onOutcome: powertoolsMetrics(metrics) })
+ */
+export function powertoolsMetrics(metrics: MetricsRecorder): OutcomeSink {
+  return (outcome) => {
+    metrics.addMetric(outcomeMetricName(outcome), 'Count', 1);
+    metrics.addMetric(OVERHEAD_METRIC, 'Milliseconds', outcome.durationMs);
+    metrics.addMetric(REQUESTS_METRIC, 'Count', outcome.requests.total);
+  };
+}

@@ -1,0 +1,205 @@
+import middy from '@middy/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/cli/exit-codes.js';
+import { runCli } from '../../src/cli/run.js';
+import { httpIdempotency, idempotency } from '../../src/index.js';
+import { httpShapes, withKey } from '../http/http-events.js';
+import { endpoint } from '../support/dynamodb.js';
+import { lambdaContext, type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
+
+let fixture: StoreFixture;
+beforeAll(async () => {
+  fixture = await storeFixture();
+});
+afterAll(async () => {
+  await fixture.table.drop();
+});
+
+/** Runs the CLI in-process against dynalite, the way `npx lambda-idempotency ...` would. */
+async function cli(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    env: { AWS_ENDPOINT_URL_DYNAMODB: endpoint(), AWS_REGION: 'us-east-1' },
+  });
+  return { code, stdout, stderr };
+}
+
+/** A claim whose holder died: in progress, its in-progress expiry in the past. */
+async function stuckClaim(lease = `lease-${uniqueKey()}`) {
+  const id = `stuck#${uniqueKey()}`;
+  const now = Date.now();
+  await fixture.store.claim({
+    id,
+    lease,
+    inProgressUntil: now - 60_000,
+    expiresAt: Math.floor(now / 1000) + 3000,
+    now: now - 120_000,
+  });
+  return { id, lease };
+}
+
+describe('inspect', () => {
+  it('derives the record id from the raw key and the function name as the middleware does, and shows the record', async () => {
+    const key = uniqueKey();
+    const handler = middy(async (event: { orderId: string }) => ({ order: event.orderId, total: 42 })).use(
+      idempotency<{ orderId: string }>({ store: fixture.store, key: 'orderId' }),
+    );
+    await handler({ orderId: key }, lambdaContext(30_000, 'orders-fn'));
+    const shown = await cli('inspect', '--table', fixture.table.name, '--function', 'orders-fn', '--key', key, '--json');
+    expect(shown.code).toBe(ExitCode.ok);
+    const view = JSON.parse(shown.stdout);
+    expect(view).toMatchObject({ status: 'COMPLETED', lease: 'none', resultKind: 'text' });
+    expect(view.id).toMatch(/^orders-fn#/);
+    expect(view.id).not.toContain(key);
+    expect(view.resultPreview).toBe(JSON.stringify({ order: key, total: 42 }));
+    expect(view.resultBytes).toBe(view.resultPreview.length);
+    expect(view.estimatedAgeSeconds).toBeLessThan(5);
+    const byId = await cli('inspect', '--table', fixture.table.name, '--id', view.id);
+    expect(byId.stdout).toContain('status');
+    expect(byId.stdout).toContain('COMPLETED');
+  });
+
+  it('derives an httpIdempotency record from the Idempotency-Key header and the request scope', async () => {
+    const key = uniqueKey();
+    const shape = httpShapes.find((candidate) => candidate.file === 'http-api.json');
+    const event = withKey(shape?.event() ?? ({} as never), key) as unknown as { requestContext: Record<string, unknown> };
+    // An anonymous request: no authorizer, so the caller part of the scope is null.
+    delete event.requestContext.authorizer;
+    const handler = middy(async () => ({ statusCode: 201, body: 'paid' })).use(httpIdempotency({ store: fixture.store }));
+    expect(await handler(event as never, lambdaContext(30_000, 'payments-fn'))).toMatchObject({ statusCode: 201 });
+    const material = JSON.stringify({ key, scope: { method: 'POST', route: '/payments', caller: null } });
+    const shown = await cli(
+      'inspect',
+      '--table',
+      fixture.table.name,
+      '--function',
+      'payments-fn',
+      '--key-json',
+      material,
+      '--json',
+    );
+    expect(shown.code).toBe(ExitCode.ok);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ status: 'COMPLETED' });
+  });
+
+  it('says when there is no such record (exit 3), and what is wrong with bad arguments (exit 2)', async () => {
+    const missing = await cli('inspect', '--table', fixture.table.name, '--scope', 'orders', '--key', uniqueKey());
+    expect(missing.code).toBe(ExitCode.notFound);
+    expect(missing.stderr).toContain('No record "orders#');
+    const both = await cli('inspect', '--table', fixture.table.name, '--scope', 'orders', '--key', 'a', '--key-json', '"a"');
+    expect(both.code).toBe(ExitCode.usage);
+    expect(both.stderr).toContain('exactly one of --key');
+    expect((await cli('inspect')).stderr).toContain('--table');
+    expect((await cli('frobnicate', '--table', 't')).code).toBe(ExitCode.usage);
+    const help = await cli('--help');
+    expect(help.code).toBe(ExitCode.ok);
+    expect(help.stdout).toContain('Exit codes');
+  });
+
+  it('names the missing table and what to check (exit 5)', async () => {
+    const result = await cli('inspect', '--table', 'no-such-table', '--id', 'x#y');
+    expect(result.code).toBe(ExitCode.aws);
+    expect(result.stderr).toContain('Table "no-such-table" does not exist in region us-east-1');
+  });
+});
+
+describe('list', () => {
+  it('finds claims stuck past their expiry with a paged Scan, progress and cost on stderr', async () => {
+    const stuck = await stuckClaim();
+    const live = `live#${uniqueKey()}`;
+    const now = Date.now();
+    await fixture.store.claim({
+      id: live,
+      lease: 'live',
+      inProgressUntil: now + 60_000,
+      expiresAt: Math.floor(now / 1000) + 3600,
+      now,
+    });
+    const listed = await cli('list', '--table', fixture.table.name, '--stuck', '--json');
+    expect(listed.code).toBe(ExitCode.ok);
+    const ids = (JSON.parse(listed.stdout) as Array<{ id: string; lease: string }>).map((view) => [view.id, view.lease]);
+    expect(ids).toContainEqual([stuck.id, 'lapsed']);
+    expect(ids.map(([id]) => id)).not.toContain(live);
+    expect(listed.stderr).toContain('every item is read and billed');
+    expect(listed.stderr).toMatch(/page 1: \d+ items read, \d+ matched/);
+    const table = await cli('list', '--table', fixture.table.name);
+    expect(table.stdout.split('\n')[0]).toBe('status\tlease\tage (est.)\tin-progress expiry\tid');
+    expect(table.stdout).toContain(stuck.id);
+  });
+
+  it('lists records older than N seconds', async () => {
+    const stuck = await stuckClaim();
+    // Claimed 120 s ago with an expiry 3000 s ahead: about 600 s old under a 3600 s TTL.
+    const old = await cli('list', '--table', fixture.table.name, '--older-than', '300', '--json');
+    expect((JSON.parse(old.stdout) as Array<{ id: string }>).map((view) => view.id)).toContain(stuck.id);
+    const recent = await cli('list', '--table', fixture.table.name, '--older-than', '900', '--json');
+    expect((JSON.parse(recent.stdout) as Array<{ id: string }>).map((view) => view.id)).not.toContain(stuck.id);
+  });
+});
+
+describe('evict', () => {
+  it('deletes a stuck claim it inspected, so the key can run again', async () => {
+    const stuck = await stuckClaim();
+    const inspected = JSON.parse((await cli('inspect', '--table', fixture.table.name, '--id', stuck.id, '--json')).stdout);
+    expect(inspected).toMatchObject({ status: 'INPROGRESS', lease: 'lapsed', leaseToken: stuck.lease });
+    const evicted = await cli('evict', '--table', fixture.table.name, '--id', stuck.id, '--expect-lease', inspected.leaseToken);
+    expect(evicted.code).toBe(ExitCode.ok);
+    expect(evicted.stdout).toContain(`Evicted ${stuck.id}`);
+    expect(evicted.stderr).toContain('localCache');
+    expect(await fixture.rawItem(stuck.id)).toBeUndefined();
+  });
+
+  it('refuses when the record changed since it was inspected, and leaves it alone', async () => {
+    const stuck = await stuckClaim();
+    const inspected = JSON.parse((await cli('inspect', '--table', fixture.table.name, '--id', stuck.id, '--json')).stdout);
+    // Meanwhile a retry takes the lapsed claim over.
+    const now = Date.now();
+    await fixture.store.claim({
+      id: stuck.id,
+      lease: 'new-owner',
+      inProgressUntil: now - 1,
+      expiresAt: Math.floor(now / 1000) + 3600,
+      now,
+    });
+    const refused = await cli('evict', '--table', fixture.table.name, '--id', stuck.id, '--expect-lease', inspected.leaseToken);
+    expect(refused.code).toBe(ExitCode.refused);
+    expect(refused.stderr).toContain('changed since you inspected it');
+    expect((await fixture.store.get(stuck.id))?.lease).toBe('new-owner');
+  });
+
+  it('needs --force for a completed record or a held claim', async () => {
+    const id = `done#${uniqueKey()}`;
+    const now = Date.now();
+    await fixture.store.claim({
+      id,
+      lease: 'done',
+      inProgressUntil: now + 60_000,
+      expiresAt: Math.floor(now / 1000) + 3600,
+      now,
+    });
+    const held = await cli('evict', '--table', fixture.table.name, '--id', id);
+    expect(held.code).toBe(ExitCode.refused);
+    expect(held.stderr).toContain('lease still held');
+    await fixture.store.complete({
+      id,
+      lease: 'done',
+      result: { kind: 'text', text: '{"ok":true}' },
+      expiresAt: Math.floor(now / 1000) + 3600,
+    });
+    const completed = await cli('evict', '--table', fixture.table.name, '--id', id);
+    expect(completed.code).toBe(ExitCode.refused);
+    expect(completed.stderr).toContain('is COMPLETED');
+    expect(await fixture.rawItem(id)).toBeDefined();
+    const forced = await cli('evict', '--table', fixture.table.name, '--id', id, '--force');
+    expect(forced.code).toBe(ExitCode.ok);
+    expect(await fixture.rawItem(id)).toBeUndefined();
+    expect((await cli('evict', '--table', fixture.table.name, '--id', id)).code).toBe(ExitCode.notFound);
+  });
+});
