@@ -33,7 +33,8 @@ export async function connectClient(library: ClientLibrary, url: string, options
         url,
         disableOfflineQueue: true,
         commandOptions: { timeout: timeoutMs },
-        socket: { reconnectStrategy: 50, connectTimeout: timeoutMs },
+        // Its command timeout does not cover a command already written: the socket timeout does.
+        socket: { reconnectStrategy: 50, connectTimeout: timeoutMs, socketTimeout: timeoutMs },
       });
       client.on('error', () => undefined);
       await client.connect();
