@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { IdempotencyConfig, makeIdempotent as powertoolsMakeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { CachePersistenceLayer } from '@aws-lambda-powertools/idempotency/cache';
 import type { Context } from 'aws-lambda';
@@ -159,6 +161,8 @@ async function main(): Promise<void> {
       ? `${text.slice(0, from)}${section}${text.slice(to + end.length)}`
       : `${text.trimEnd()}\n\n## Store dimension: Valkey / Redis\n\n${section}\n`,
   );
+  // The tables are written unpadded; the repository's formatter pads them.
+  spawnSync('npx', ['biome', 'format', '--write', fileURLToPath(file)], { stdio: 'ignore' });
 }
 
 await main();
