@@ -1,0 +1,111 @@
+/**
+ * One reply of a Valkey/Redis command with bulk strings as bytes: `null` for a nil reply, integers
+ * as numbers, arrays nested. Binary-safe, so compressed results come back exactly as written.
+ */
+export type ValkeyReply = null | number | string | Uint8Array | readonly ValkeyReply[];
+
+/** One command argument: text, or bytes sent as they are. */
+export type ValkeyArgument = string | Uint8Array;
+
+/**
+ * The one operation the store needs from a client: send a command, get its reply with bulk
+ * strings as bytes. Implement it to plug in a client this package has no adapter for.
+ */
+export interface ValkeyConnection {
+  /**
+   * Sends one command. `key` is the one key it touches, for clients that route by key (cluster).
+   * Rejects with the client's own error (the store wraps it in a `StoreError`).
+   */
+  send(args: readonly ValkeyArgument[], key: string): Promise<ValkeyReply>;
+  /** False when the client is known to be closed, so the store fails fast with a clear message. */
+  isConnected?(): boolean;
+}
+
+/** The part of `@valkey/valkey-glide`'s `GlideClient` (or `GlideClusterClient`) the store uses. */
+export interface GlideClientLike {
+  customCommand(args: Buffer[] | string[] | (string | Buffer)[], options?: { decoder?: number }): Promise<unknown>;
+  close(errorMessage?: string): void;
+}
+
+/** The part of an `ioredis` or `iovalkey` client (`Redis` or `Cluster`) the store uses. */
+export interface IoredisLike {
+  callBuffer(command: string, ...args: (string | Buffer | number)[]): Promise<unknown>;
+  readonly status: string;
+}
+
+/** The part of a `redis` (node-redis v5) client the store uses: a connected `createClient()`. */
+export interface NodeRedisLike {
+  sendCommand(args: (string | Buffer)[], options?: { typeMapping?: Record<number, unknown> }): Promise<unknown>;
+  readonly isOpen: boolean;
+}
+
+/** A connected client of any supported library, or your own {@link ValkeyConnection}. */
+export type ValkeyClient = GlideClientLike | IoredisLike | NodeRedisLike | ValkeyConnection;
+
+/** valkey-glide's `Decoder.Bytes`, spelled out so this module never imports the library. */
+const GLIDE_BYTES_DECODER = 0;
+/** node-redis's `RESP_TYPES.BLOB_STRING` (the RESP type byte `$`), for the same reason. */
+const RESP_BLOB_STRING = 36;
+const NODE_REDIS_BINARY = { typeMapping: { [RESP_BLOB_STRING]: Buffer } };
+
+/**
+ * Wraps a client of one of the supported libraries, told apart by shape (never by class name,
+ * which a bundler may rename). Returns undefined for anything else.
+ */
+export function toConnection(client: ValkeyClient): ValkeyConnection | undefined {
+  if (client === null || typeof client !== 'object') return undefined;
+  if (typeof (client as GlideClientLike).customCommand === 'function') return glideConnection(client as GlideClientLike);
+  if (typeof (client as IoredisLike).callBuffer === 'function') return ioredisConnection(client as IoredisLike);
+  if (typeof (client as NodeRedisLike).sendCommand === 'function' && 'isOpen' in client) {
+    return nodeRedisConnection(client as NodeRedisLike);
+  }
+  if (typeof (client as ValkeyConnection).send === 'function') return client as ValkeyConnection;
+  return undefined;
+}
+
+function glideConnection(client: GlideClientLike): ValkeyConnection {
+  return {
+    send: async (args, key) => {
+      // A cluster client routes by this key; a standalone client ignores the option.
+      const options = { decoder: GLIDE_BYTES_DECODER, route: { type: 'primarySlotKey', key } };
+      return normalize(await client.customCommand(args.map(toBuffer), options));
+    },
+    // The closed flag is not public; a closed client rejects with its ClosingError instead.
+  };
+}
+
+function ioredisConnection(client: IoredisLike): ValkeyConnection {
+  return {
+    send: async ([command, ...args]) => normalize(await client.callBuffer(String(command), ...args.map(toBuffer))),
+    isConnected: () => client.status !== 'end' && client.status !== 'close',
+  };
+}
+
+function nodeRedisConnection(client: NodeRedisLike): ValkeyConnection {
+  return {
+    send: async (args) => normalize(await client.sendCommand(args.map(toBuffer), NODE_REDIS_BINARY)),
+    isConnected: () => client.isOpen,
+  };
+}
+
+function toBuffer(argument: ValkeyArgument): string | Buffer {
+  return typeof argument === 'string' ? argument : Buffer.from(argument.buffer, argument.byteOffset, argument.byteLength);
+}
+
+/** Brings each library's reply types (bigint, Buffer subclasses, RESP3 maps) to one shape. */
+function normalize(reply: unknown): ValkeyReply {
+  if (reply === null || reply === undefined) return null;
+  if (typeof reply === 'number' || typeof reply === 'string') return reply;
+  if (typeof reply === 'bigint') return Number(reply);
+  if (reply instanceof Uint8Array) return reply;
+  if (Array.isArray(reply))
+    return reply.flatMap((entry) => (isMapEntry(entry) ? [normalize(entry.key), normalize(entry.value)] : [normalize(entry)]));
+  if (reply instanceof Error) throw reply;
+  if (reply instanceof Map) return [...reply].flatMap(([key, value]) => [normalize(key), normalize(value)]);
+  return String(reply);
+}
+
+/** valkey-glide returns a map reply (HGETALL) as `{ key, value }` entries; the store reads it flat. */
+function isMapEntry(entry: unknown): entry is { key: unknown; value: unknown } {
+  return typeof entry === 'object' && entry !== null && !(entry instanceof Uint8Array) && 'key' in entry && 'value' in entry;
+}

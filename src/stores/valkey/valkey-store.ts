@@ -1,0 +1,174 @@
+import type { IdempotencyRecord } from '../../engine/record.js';
+import { epochSeconds } from '../../engine/record.js';
+import type { ClaimRequest, ClaimResult, CompleteRequest, IdempotencyStore, ReleaseRequest } from '../../engine/store.js';
+import { IdempotencyConfigError, StoreError } from '../../errors.js';
+import { toConnection, type ValkeyArgument, type ValkeyClient, type ValkeyConnection, type ValkeyReply } from './connection.js';
+import { hashToRecord, resultArguments } from './record-hash.js';
+import { CLAIM, COMPLETE, RELEASE, type Script } from './scripts.js';
+
+/** One result per record; far below Redis's 512 MB per value, well above Lambda's 6 MB response. */
+const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
+/**
+ * The key outlives the end of its window by this much. The scripts decide lapses from the
+ * caller's clock; native expiry runs on the server's, and a server clock ahead of the caller's
+ * must not delete a record the caller still considers live.
+ */
+const EXPIRY_GRACE_MS = 60_000;
+
+export interface ValkeyStoreOptions {
+  /**
+   * A connected client you already hold: `@valkey/valkey-glide` (`GlideClient`,
+   * `GlideClusterClient`), `ioredis` or `iovalkey` (`Redis`, `Cluster`), `redis` (node-redis v5,
+   * `createClient()`), or your own {@link ValkeyConnection}. The store never connects or closes it.
+   */
+  readonly client: ValkeyClient;
+  /** Prepended to each record id to form its key. Default `idempotency:`. */
+  readonly keyPrefix?: string;
+  /** The largest stored (compressed) result, in bytes. Default 1 MiB. */
+  readonly maxResultBytes?: number;
+}
+
+/**
+ * Keeps idempotency records in Valkey or Redis OSS (ElastiCache, ElastiCache Serverless,
+ * MemoryDB), one hash per record. Claim, complete and release are each one server-side script
+ * with the DynamoDB store's conditions, so a first call costs two round trips and a duplicate one.
+ * A record is one key, so it never spans hash slots in cluster mode; native expiry (`PEXPIREAT`)
+ * removes it after its window.
+ */
+export class ValkeyStore implements IdempotencyStore {
+  readonly maxResultBytes: number;
+  readonly keyPrefix: string;
+  readonly #connection: ValkeyConnection;
+
+  constructor(options: ValkeyStoreOptions) {
+    const connection = options?.client === undefined ? undefined : toConnection(options.client);
+    if (connection === undefined) {
+      throw new IdempotencyConfigError(
+        'ValkeyStore option "client" must be a connected client of @valkey/valkey-glide, ioredis, iovalkey or redis (node-redis), or an object with a send(args, key) method.',
+      );
+    }
+    const keyPrefix = options.keyPrefix ?? 'idempotency:';
+    if (typeof keyPrefix !== 'string') throw new IdempotencyConfigError('ValkeyStore option "keyPrefix" must be a string.');
+    const maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+    if (!Number.isSafeInteger(maxResultBytes) || maxResultBytes <= 0) {
+      throw new IdempotencyConfigError('ValkeyStore option "maxResultBytes" must be a positive integer.');
+    }
+    this.#connection = connection;
+    this.keyPrefix = keyPrefix;
+    this.maxResultBytes = maxResultBytes;
+  }
+
+  /** The key a record id is kept under. */
+  keyOf(id: string): string {
+    return `${this.keyPrefix}${id}`;
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
+    const args: ValkeyArgument[] = [
+      request.lease,
+      String(request.expiresAt),
+      String(request.inProgressUntil),
+      String(epochSeconds(request.now)),
+      String(request.now),
+      String(expireAtMs(request.expiresAt)),
+    ];
+    if (request.fingerprint !== undefined) args.push(request.fingerprint);
+    const reply = await this.#run(CLAIM, request.id, args);
+    if (reply === 1) return { claimed: true };
+    return { claimed: false, existing: hashToRecord(reply, request.id) };
+  }
+
+  async get(id: string): Promise<IdempotencyRecord | undefined> {
+    const key = this.keyOf(id);
+    return hashToRecord(await this.#send('get', id, ['HGETALL', key], key), id);
+  }
+
+  async complete(request: CompleteRequest): Promise<boolean> {
+    const args = [
+      request.lease,
+      String(request.expiresAt),
+      String(expireAtMs(request.expiresAt)),
+      ...resultArguments(request.result),
+    ];
+    return (await this.#run(COMPLETE, request.id, args)) === 1;
+  }
+
+  async release(request: ReleaseRequest): Promise<boolean> {
+    return (await this.#run(RELEASE, request.id, [request.lease])) === 1;
+  }
+
+  /**
+   * EVALSHA, and on NOSCRIPT (the cache flushed by SCRIPT FLUSH, a restart or a failover) one EVAL
+   * with the source, which also caches it again. A NOSCRIPT reply means the script did not run,
+   * so sending it again cannot apply it twice.
+   */
+  async #run(script: Script, id: string, args: readonly ValkeyArgument[]): Promise<ValkeyReply> {
+    const key = this.keyOf(id);
+    this.#assertConnected(script.name, id);
+    try {
+      return await this.#connection.send(['EVALSHA', script.sha, '1', key, ...args], key);
+    } catch (error) {
+      if (!isNoScript(error)) throw this.#storeError(script.name, id, error);
+    }
+    return this.#send(script.name, id, ['EVAL', script.source, '1', key, ...args], key);
+  }
+
+  async #send(operation: string, id: string, args: readonly ValkeyArgument[], key: string): Promise<ValkeyReply> {
+    if (this.#connection.isConnected?.() === false) {
+      throw new StoreError(
+        `Valkey ${operation} of idempotency record "${id}" failed: the client is not connected (connect it before the first invocation).`,
+        operation,
+      );
+    }
+    try {
+      return await this.#connection.send(args, key);
+    } catch (error) {
+      throw this.#storeError(operation, id, error);
+    }
+  }
+
+  /** Fails fast, without a request, on a client known to be closed. */
+  #assertConnected(operation: string, id: string): void {
+    if (this.#connection.isConnected?.() !== false) return;
+    throw new StoreError(
+      `Valkey ${operation} of idempotency record "${id}" failed: the client is not connected (connect it before the first invocation).`,
+      operation,
+    );
+  }
+
+  #storeError(operation: string, id: string, cause: unknown): StoreError {
+    const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    return new StoreError(
+      `Valkey ${operation} of idempotency record "${id}" failed: ${explain(detail, this.keyOf(id))} (${detail})`,
+      operation,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/** The key's native expiry: the first millisecond at which `hasExpired` holds, plus the grace. */
+function expireAtMs(expiresAt: number): number {
+  return (expiresAt + 1) * 1000 + EXPIRY_GRACE_MS;
+}
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && /NOSCRIPT|NoScriptError|No matching script/i.test(error.message);
+}
+
+/** What a failure means for the caller, for the failures a Valkey store meets in practice. */
+function explain(detail: string, key: string): string {
+  if (/WRONGTYPE/.test(detail)) {
+    return `key "${key}" holds a value that is not an idempotency record (another application's data?); it was left untouched, choose another keyPrefix`;
+  }
+  if (/READONLY/.test(detail)) return 'the server is a read-only replica; point the client at the primary (writer) endpoint';
+  if (/client is closed|client is offline|connection is closed|ClosingError|not connected|ECONNREFUSED/i.test(detail)) {
+    return 'the client is not connected';
+  }
+  if (/timeout|timed out/i.test(detail)) {
+    return 'the command timed out (it may still have been applied; the engine treats it as not applied and never runs the handler twice for it)';
+  }
+  if (/NOSCRIPT|NoScriptError/i.test(detail)) return 'the script cache was flushed again while reloading it';
+  return 'the server or the connection failed';
+}

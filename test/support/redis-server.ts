@@ -1,0 +1,114 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Whether the Redis tests can run here, and if not, why. */
+export type RedisAvailability =
+  | { readonly available: true; readonly external: string | undefined }
+  | { readonly available: false; readonly reason: string };
+
+const BINARY = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+
+/**
+ * `REDIS_URL` points the tests at a server of your own; otherwise each test file starts its own
+ * `redis-server`. Without the binary, outside CI, the tests are skipped with the reason; under
+ * `CI=true` a missing server fails the run (CI installs it: .ci/install-redis).
+ */
+export function redisAvailability(): RedisAvailability {
+  const external = process.env.REDIS_URL;
+  if (external) return { available: true, external };
+  const probe = spawnSync(BINARY, ['--version'], { encoding: 'utf8' });
+  if (probe.status === 0) return { available: true, external: undefined };
+  const reason = `${BINARY} is not installed (apt-get install -y redis-server) and REDIS_URL is not set`;
+  if (process.env.CI === 'true') throw new Error(`CI=true: the Redis tests must run, but ${reason}.`);
+  return { available: false, reason };
+}
+
+/** A describe-block title that says why it was skipped, so a skip is never mistaken for a pass. */
+export function titled(title: string, availability: RedisAvailability): string {
+  return availability.available ? title : `${title} (not run: ${availability.reason})`;
+}
+
+export interface RedisServerOptions {
+  /** Start as a read-only replica of this server. */
+  readonly replicaOf?: RedisServer;
+  /** Keep an append-only file fsynced on every write, so a restart keeps the records. */
+  readonly durable?: boolean;
+}
+
+/** A `redis-server` on 127.0.0.1 that this test owns. */
+export interface RedisServer {
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+  /** Kills the process (SIGKILL, as a crash) and starts it again on the same port. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts a `redis-server` on a free loopback port, persistence off unless `durable`. */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'idempotency-redis-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
+  args.push(...(options.durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+  if (options.replicaOf) args.push('--replicaof', options.replicaOf.host, String(options.replicaOf.port));
+  let child = await launch(args);
+  return {
+    host: '127.0.0.1',
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async restart() {
+      await kill(child, 'SIGKILL');
+      child = await launch(args);
+    },
+    async stop() {
+      await kill(child, 'SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function launch(args: readonly string[]): Promise<ChildProcess> {
+  const child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start within 10 s:\n${output}`)), 10_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with code ${code}:\n${output}`));
+    });
+  });
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return child;
+}
+
+function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

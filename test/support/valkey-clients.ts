@@ -1,0 +1,97 @@
+import { GlideClient, Logger } from '@valkey/valkey-glide';
+import { Redis } from 'ioredis';
+import { Redis as Valkey } from 'iovalkey';
+import { createClient } from 'redis';
+import type { ValkeyClient } from '../../src/stores/valkey/index.js';
+
+/** A connected client of one library, and how to close it. */
+export interface ConnectedClient {
+  readonly library: ClientLibrary;
+  readonly client: ValkeyClient;
+  close(): Promise<void>;
+}
+
+export type ClientLibrary = 'node-redis' | 'ioredis' | 'iovalkey' | 'valkey-glide';
+
+export const CLIENT_LIBRARIES: readonly ClientLibrary[] = ['node-redis', 'ioredis', 'iovalkey', 'valkey-glide'];
+
+export interface ClientOptions {
+  /** A command unanswered for this long fails. Default 2 s. */
+  readonly timeoutMs?: number;
+}
+
+let glideQuiet = false;
+
+/** Connects a client of `library` to `url` the way its own documentation does. */
+export async function connectClient(library: ClientLibrary, url: string, options: ClientOptions = {}): Promise<ConnectedClient> {
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  const { hostname, port } = new URL(url);
+  switch (library) {
+    case 'node-redis': {
+      // No offline queue: a broken connection fails the command at once instead of holding it.
+      const client = createClient({
+        url,
+        disableOfflineQueue: true,
+        commandOptions: { timeout: timeoutMs },
+        // Its command timeout does not cover a command already written: the socket timeout does.
+        socket: { reconnectStrategy: 50, connectTimeout: timeoutMs, socketTimeout: timeoutMs },
+      });
+      client.on('error', () => undefined);
+      await client.connect();
+      return {
+        library,
+        client,
+        close: async () => {
+          if (client.isOpen) client.destroy();
+        },
+      };
+    }
+    case 'ioredis':
+    case 'iovalkey': {
+      // No retry of a failed command: the engine decides what a failure means, not the client.
+      const clientOptions = { commandTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => 50 };
+      const client = library === 'ioredis' ? new Redis(url, clientOptions) : new Valkey(url, clientOptions);
+      client.on('error', () => undefined);
+      await new Promise<void>((resolve, reject) => {
+        client.once('ready', () => resolve());
+        client.once('error', reject);
+      });
+      return { library, client, close: async () => void client.disconnect() };
+    }
+    case 'valkey-glide': {
+      if (!glideQuiet) {
+        // Its core logs every server error reply to stdout.
+        Logger.init('off');
+        glideQuiet = true;
+      }
+      const client = await GlideClient.createClient({
+        addresses: [{ host: hostname, port: Number(port) }],
+        requestTimeout: timeoutMs,
+      });
+      return { library, client, close: async () => client.close() };
+    }
+  }
+}
+
+const SEND_METHODS = new Set(['customCommand', 'callBuffer', 'sendCommand', 'send']);
+
+/**
+ * The same client, counting the commands sent through it (one per round trip: the store sends no
+ * pipelines). Everything else is the client's own, bound to it.
+ */
+export function countingClient<T extends ValkeyClient>(client: T): { client: T; commands(): number } {
+  let commands = 0;
+  const proxy = new Proxy(client, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property);
+      if (typeof value !== 'function') return value;
+      const bound = (value as (...args: unknown[]) => unknown).bind(target);
+      if (!SEND_METHODS.has(String(property))) return bound;
+      return (...args: unknown[]) => {
+        commands++;
+        return bound(...args);
+      };
+    },
+  });
+  return { client: proxy, commands: () => commands };
+}
