@@ -26,7 +26,12 @@ export interface InvocationRequest<TInput> {
 
 /** What `begin` decided: replay a stored value, run under a claim the caller must settle, or run without idempotency. */
 export type Begin =
-  | { readonly kind: 'replay'; readonly value: unknown; readonly recordId: string }
+  | {
+      readonly kind: 'replay';
+      readonly value: unknown;
+      /** The id of the record whose result is replayed. */
+      readonly recordId: string;
+    }
   | { readonly kind: 'claimed'; readonly attempt: Attempt }
   /** No key and `requireKey: false`: run the handler without idempotency. */
   | { readonly kind: 'unkeyed' };

@@ -29,10 +29,15 @@ export type OutcomeKind =
  * a claim meeting an existing record on an endpoint that does not return it (dynalite): a GetItem more.
  */
 export interface OutcomeRequests {
+  /** Claim writes (the conditional put, and its retries). */
   readonly claim: number;
+  /** Reads of an existing record (the fallback read where the claim's error does not carry it, waiting). */
   readonly get: number;
+  /** Writes that completed the record with the result. */
   readonly complete: number;
+  /** Deletes that released the claim. */
   readonly release: number;
+  /** All of the above. */
   readonly total: number;
 }
 
@@ -40,6 +45,7 @@ export interface OutcomeRequests {
 export interface OutcomePhase {
   /** Epoch milliseconds. */
   readonly startedAt: number;
+  /** How long the phase took, in milliseconds. */
   readonly durationMs: number;
   /** For the settle phase: which write ended the claim. */
   readonly operation?: 'complete' | 'release';
@@ -47,6 +53,7 @@ export interface OutcomePhase {
 
 /** The outcome of one invocation, handed to every `onOutcome` sink once. */
 export interface IdempotencyOutcome {
+  /** What was decided. */
   readonly kind: OutcomeKind;
   /** The record id (`<scope>#<sha256>`): the hash of the key, never the key itself. Absent when unkeyed. */
   readonly recordId?: string;
@@ -59,10 +66,21 @@ export interface IdempotencyOutcome {
   /** Milliseconds of the library's own work: claim (and waiting), then complete or release. */
   readonly durationMs: number;
   /** `begin` (cache lookup, claim, wait) and `settle` (complete or release) when it happened. */
-  readonly phases: { readonly begin: OutcomePhase; readonly settle?: OutcomePhase };
+  readonly phases: {
+    /** Cache lookup, claim and any waiting. */
+    readonly begin: OutcomePhase;
+    /** The complete or release write, when one was made. */
+    readonly settle?: OutcomePhase;
+  };
+  /** The store calls this invocation made. */
   readonly requests: OutcomeRequests;
   /** The error behind a failure outcome (name and message only: messages never hold raw keys). */
-  readonly error?: { readonly name: string; readonly message: string };
+  readonly error?: {
+    /** The error's class name, such as `StoreError`. */
+    readonly name: string;
+    /** The error's message. */
+    readonly message: string;
+  };
 }
 
 /** Receives outcomes. A sink that throws or rejects never changes the invocation's result. */
@@ -70,7 +88,9 @@ export type OutcomeSink = (outcome: IdempotencyOutcome) => void | Promise<void>;
 
 /** What a `responseHook` learns about the replay it may adjust. */
 export interface ReplayInfo {
+  /** The id of the record replayed. */
   readonly recordId: string;
+  /** True when the result came from this container's local cache, with no request. */
   readonly fromCache: boolean;
 }
 
