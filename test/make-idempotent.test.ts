@@ -661,31 +661,6 @@ describe('requests per invocation', () => {
   });
 });
 
-describe('scope', () => {
-  it('keeps two wrapped functions with the same key apart, and shares records under one keyPrefix', async () => {
-    const a = countingHandler(() => 'a');
-    const b = countingHandler(() => 'b');
-    async function chargeCard(order: Order) {
-      return a.createOrder(order);
-    }
-    async function sendReceipt(order: Order) {
-      return b.createOrder(order);
-    }
-    const charge = makeIdempotent(chargeCard, { store: fixture.store, key: 'orderId' });
-    const receipt = makeIdempotent(sendReceipt, { store: fixture.store, key: 'orderId' });
-    const shared = makeIdempotent(sendReceipt, { store: fixture.store, key: 'orderId', keyPrefix: 'shared' });
-    const sharedToo = makeIdempotent(chargeCard, { store: fixture.store, key: 'orderId', keyPrefix: 'shared' });
-    const orderId = uniqueKey();
-
-    expect(await charge({ orderId })).toBe('a');
-    expect(await receipt({ orderId })).toBe('b');
-    expect(await shared({ orderId })).toBe('b');
-    expect(await sharedToo({ orderId })).toBe('b');
-    expect(a.calls).toHaveLength(1);
-    expect(b.calls).toHaveLength(2);
-  });
-});
-
 /** Polls until a condition holds (a concurrent invocation has reached its handler). */
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let tries = 0; !condition(); tries++) {

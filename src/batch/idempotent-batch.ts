@@ -10,6 +10,7 @@ import type {
 } from 'aws-lambda';
 import { createIdempotencyEngine } from '../engine/idempotency-engine.js';
 import { remainingTimeOf, scopeOf } from '../lambda/context.js';
+import { registerDefaultScope } from '../lambda/scope-registry.js';
 import { MalformedRecordError, RecordNotProcessedError } from './errors.js';
 import { detectEvent, type EventSource } from './event-source.js';
 import { type IdempotentBatchOptions, validateBatchOptions } from './options.js';
@@ -80,6 +81,7 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
     payload: options.payload === undefined ? undefined : (input) => input.payload,
     requireKey: true,
   });
+  registerDefaultScope('batch', 'idempotentBatch', options);
   const readUserKey = options.key === undefined ? undefined : compileRecordSelector(options.key, 'key');
   const readPayload = options.payload === undefined ? undefined : compileRecordSelector(options.payload, 'payload');
 

@@ -16,7 +16,7 @@ export type { Attempt } from './attempt.js';
 /** What an adapter knows about one invocation. */
 export interface InvocationRequest<TInput> {
   readonly input: TInput;
-  /** The record scope the adapter derived (function name...); `keyPrefix` overrides it. */
+  /** The record scope the adapter derived (the function name, and a suffix of its own); `name` extends it, `keyPrefix` replaces it. */
   readonly scope: string;
   /** `context.getRemainingTimeInMillis()` when a Lambda context exists. 0 is a real value. */
   readonly remainingTimeMs?: number;
@@ -67,6 +67,7 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
     key: options.key,
     payload: options.payload,
     keyPrefix: options.keyPrefix,
+    name: options.name,
     requireKey: options.requireKey ?? true,
     report,
   });

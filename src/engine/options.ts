@@ -26,8 +26,18 @@ export interface IdempotencyOptions<TInput> {
   /** How long a completed result is replayed, in seconds. Default 3600 (1 hour). */
   readonly ttlSeconds?: number;
   /**
-   * Replaces the record scope (the Lambda function name, plus the wrapped function's name for
-   * `makeIdempotent`). Give two deployments the same prefix to let them share records.
+   * Names this idempotent operation within its Lambda function: records are scoped by
+   * `<function name>:<name>` instead of the function name alone. Give one to each of two idempotent
+   * instances in one Lambda (a handler wrapper and an inner `makeIdempotent`), so equal keys never
+   * meet one record. A fixed string, unlike a JavaScript function's `name`, survives minification:
+   * records written by one build are replayed by the next. Inside a Lambda, a second instance that
+   * shares a store and the default scope with an earlier one is refused at setup.
+   */
+  readonly name?: string;
+  /**
+   * Replaces the whole record scope (the Lambda function name, the adapter's suffix and `name`) with
+   * this string. Give two functions or deployments the same prefix to let them share records, or
+   * pin the scope when a function is renamed. Records written before the change are not found.
    */
   readonly keyPrefix?: string;
   /**

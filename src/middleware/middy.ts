@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { type Attempt, createIdempotencyEngine } from '../engine/idempotency-engine.js';
 import type { IdempotencyOptions } from '../engine/options.js';
 import { remainingTimeOf, scopeOf } from '../lambda/context.js';
+import { registerDefaultScope } from '../lambda/scope-registry.js';
 
 /**
  * The request object Middy 6 and 7 pass to middlewares, reduced to what this middleware reads,
@@ -52,6 +53,15 @@ export function idempotency<TEvent, TResult = unknown>(
   options: IdempotencyMiddlewareOptions<TEvent, TResult>,
 ): IdempotencyMiddleware<TEvent, TResult>;
 export function idempotency<TEvent, TResult>(
+  options: IdempotencyMiddlewareOptions<TEvent, TResult>,
+): IdempotencyMiddleware<TEvent, TResult> {
+  const middleware = createIdempotencyMiddleware(options);
+  registerDefaultScope('handler', 'the idempotency middleware', options);
+  return middleware;
+}
+
+/** The middleware without the scope registration, for adapters built on it that register their own. */
+export function createIdempotencyMiddleware<TEvent, TResult>(
   options: IdempotencyMiddlewareOptions<TEvent, TResult>,
 ): IdempotencyMiddleware<TEvent, TResult> {
   const engine = createIdempotencyEngine(options);
