@@ -68,7 +68,9 @@ export function createIdentifier<TInput>(
 
 function describeMissing(value: unknown): string {
   if (value === '') return 'an empty string';
-  if (Array.isArray(value)) return 'an empty array';
-  if (value !== null && typeof value === 'object') return 'an empty object';
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : 'an array of nothing but undefined and null';
+  if (value !== null && typeof value === 'object') {
+    return Object.keys(value).length === 0 ? 'an empty object' : 'an object of nothing but undefined and null';
+  }
   return String(value);
 }

@@ -46,10 +46,17 @@ export interface IdempotencyOptions<TInput> {
    */
   readonly requireKey?: boolean;
   /**
-   * How long a claim lasts when no Lambda context tells the remaining time, in milliseconds.
-   * Default 900000: Lambda's longest timeout, so no live invocation can lose its claim.
+   * How long a claim lasts when no Lambda invocation tells the remaining time, in milliseconds
+   * (at least 1). Default 900000: Lambda's longest timeout, so no live invocation can lose its claim.
+   * A context reporting less than 1000 ms left (or a negative time) claims for 1000 ms.
    */
   readonly inProgressTimeoutMs?: number;
+  /**
+   * How far apart, in milliseconds, the clocks of two containers may be. Every lapse decision waits
+   * this much past a claim's in-progress expiry, so a container whose clock runs ahead cannot take
+   * over a claim its owner still holds; a crashed claim is taken over this much later. Default 3000.
+   */
+  readonly clockSkewMs?: number;
   /**
    * Keep completed results in this container's memory and replay them with no request.
    * `true` keeps up to 256 records. Default off.

@@ -9,7 +9,10 @@ export interface ClaimRequest {
   /** Epoch milliseconds: after this instant another attempt may take the claim over. */
   readonly inProgressUntil: number;
   readonly fingerprint?: string;
-  /** Epoch milliseconds, the instant the claim's condition is evaluated against. */
+  /**
+   * Epoch milliseconds, the instant the claim's condition is evaluated against: the engine's clock
+   * minus its clock-skew margin. Stores compare against it as given and apply no margin of their own.
+   */
   readonly now: number;
 }
 

@@ -9,7 +9,8 @@ export function validateOptions<TInput>(options: IdempotencyOptions<TInput>): vo
     throw new IdempotencyConfigError('Option "store" must be an idempotency store such as DynamoDBStore.');
   }
   positive('ttlSeconds', options.ttlSeconds, 1);
-  positive('inProgressTimeoutMs', options.inProgressTimeoutMs, 0);
+  positive('inProgressTimeoutMs', options.inProgressTimeoutMs, 1);
+  positive('clockSkewMs', options.clockSkewMs, 0);
   positive('compressAboveBytes', options.compressAboveBytes, 0);
   if (typeof options.localCache === 'object') positive('localCache.maxEntries', options.localCache.maxEntries, 1, true);
   if (options.waitForInProgress !== undefined) {
