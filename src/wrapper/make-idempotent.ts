@@ -4,6 +4,7 @@ import type { IdempotencyOptions } from '../engine/options.js';
 import { compileSelector } from '../engine/selector.js';
 import { IdempotencyConfigError } from '../errors.js';
 import { isLambdaContext, remainingTimeOf, scopeOf } from '../lambda/context.js';
+import { invocationContext, runInInvocation } from '../lambda/invocation.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
 
 /**
@@ -26,8 +27,9 @@ export type LambdaHandlerArgs = [event: Record<string, unknown>, context: Contex
 
 /**
  * Makes any async function idempotent: a Lambda handler without Middy, or one side effect inside
- * a handler ("charge this payment once"). When one of the arguments is a Lambda context, the
- * claim lasts as long as the invocation's remaining time.
+ * a handler ("charge this payment once"). The claim lasts as long as the invocation's remaining
+ * time: from a Lambda context among the arguments, else from the invocation this library's adapters
+ * run (Middy middleware, `idempotentBatch`, an outer `makeIdempotent`), else `inProgressTimeoutMs`.
  *
  * Records are scoped by the Lambda function's name, never by the wrapped function's own `name`
  * (a bundler renames it), so an anonymous handler works and a retry straddling a deploy replays.
@@ -54,9 +56,11 @@ export function makeIdempotent<Args extends unknown[] = LambdaHandlerArgs, R = u
 
   // A function expression, not an arrow: a wrapped method keeps its `this`.
   return async function idempotentFunction(this: unknown, ...args: Args): Promise<Awaited<R>> {
-    const context = args.find(isLambdaContext);
+    const given = args.find(isLambdaContext);
+    // Called inside a handler without the context: the invocation our adapters recorded.
+    const context = invocationContext(given);
     const request = { input: args, scope: scopeOf(context), remainingTimeMs: remainingTimeOf(context) };
-    return engine.run(request, async (): Promise<Awaited<R>> => await fn.apply(this, args));
+    return runInInvocation(given, () => engine.run(request, async (): Promise<Awaited<R>> => await fn.apply(this, args)));
   };
 }
 
