@@ -43,6 +43,13 @@ export interface IdempotencyMiddleware<TEvent, TResult> {
  * which is what a replay, skipping them all, must return. An `onError` middleware registered
  * after it (an error handler) still sees errors before the claim is released.
  *
+ * Only the handler's own failure releases the claim. When the handler returned and a later
+ * middleware's `after` throws, the record completes with the handler's response (what a retry then
+ * receives) and the invocation fails with that error. When Middy's `timeoutEarly` fails the
+ * invocation while the handler still runs, the claim stays until it lapses with the invocation.
+ * Inner `makeIdempotent` calls made by the handler without a context claim for this invocation's
+ * remaining time.
+ *
  * @example
  * export const handler = middy(createOrder).use(idempotency({ store, key: 'orderId' }));
  */
