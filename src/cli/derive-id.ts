@@ -7,7 +7,7 @@ export interface KeyMaterialArgs {
   readonly key?: string;
   /** The key as JSON, for material that is not a string (a number, an object, an HTTP key with its scope). */
   readonly keyJson?: string;
-  /** The record scope exactly, or `keyPrefix` when the code sets one. */
+  /** The record scope exactly: `keyPrefix` when the code sets one, `<function>:<name>` for a named instance. */
   readonly scope?: string;
   /** The Lambda function name, turned into a scope by the same rule the middleware uses. */
   readonly functionName?: string;
@@ -17,6 +17,7 @@ export interface KeyMaterialArgs {
 const identify = createIdentifier<unknown>({
   key: (material) => material,
   payload: undefined,
+  name: undefined,
   keyPrefix: undefined,
   requireKey: true,
   report: () => undefined,
