@@ -2,9 +2,9 @@ import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, waitUntil
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { IdempotencyTable, idempotencyActions } from 'lambda-idempotency/cdk';
 import { describe, expect, it } from 'vitest';
 import { toCreateTableInput } from '../../infra/create-table-input.js';
-import { IdempotencyTable, idempotencyActions } from '../../infra/idempotency-table.js';
 import { idempotencyTableDefinition, sampleTableDefinitions } from '../../infra/tables.js';
 import { defaultAttributeNames } from '../../src/stores/dynamodb-item.js';
 import { testClient } from '../support/dynamodb.js';
