@@ -65,5 +65,5 @@ export type {
 } from './observability/outcome.js';
 export type { DynamoDBAttributeNames } from './stores/dynamodb-item.js';
 export { DynamoDBStore, type DynamoDBStoreOptions } from './stores/dynamodb-store.js';
-export type { ArgsSelector, MakeIdempotentOptions } from './wrapper/make-idempotent.js';
+export type { ArgsSelector, LambdaHandlerArgs, MakeIdempotentOptions } from './wrapper/make-idempotent.js';
 export { makeIdempotent } from './wrapper/make-idempotent.js';

@@ -156,7 +156,7 @@ describe('endpoint selection', () => {
       const charge = makeIdempotent(chargeCard, { store, key: 'paymentId' });
       const paymentId = uniqueKey();
       expect(await charge({ paymentId })).toEqual({ charged: paymentId });
-      expect(await fixture.store.get(`chargeCard#${hashMaterial(paymentId)}`)).toMatchObject({ status: 'COMPLETED' });
+      expect(await fixture.store.get(`default#${hashMaterial(paymentId)}`)).toMatchObject({ status: 'COMPLETED' });
     } finally {
       if (previous === undefined) delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
       else process.env.AWS_ENDPOINT_URL_DYNAMODB = previous;
@@ -201,7 +201,7 @@ describe('corrupt records', () => {
     ],
   ])('reports %s as CorruptRecordError and leaves it untouched', async (_name, attributes, message) => {
     const paymentId = uniqueKey();
-    const id = `chargeCard#${hashMaterial(paymentId)}`;
+    const id = `default#${hashMaterial(paymentId)}`;
     const item = { id: { S: id }, ...attributes };
     await fixture.client.send(new PutItemCommand({ TableName: fixture.table.name, Item: item }));
     let executions = 0;
@@ -224,9 +224,9 @@ describe('corrupt records', () => {
 describe('configuration errors', () => {
   it.each([
     [
-      'an anonymous function without keyPrefix',
-      () => makeIdempotent(async () => 1, { store: fixture.store }),
-      /named function or the "keyPrefix"/,
+      'both name and keyPrefix',
+      () => makeIdempotent(chargeCard, { store: fixture.store, name: 'charge', keyPrefix: 'charges' }),
+      /"name" and "keyPrefix" cannot be combined/,
     ],
     ['a non-positive ttlSeconds', () => makeIdempotent(chargeCard, { store: fixture.store, ttlSeconds: 0 }), /"ttlSeconds"/],
     ['a missing store', () => makeIdempotent(chargeCard, {} as never), /"store"/],

@@ -33,6 +33,9 @@ interface Order {
   [field: string]: unknown;
 }
 
+/** The engine's default clock-skew margin: a claim is taken over only this long after it lapsed. */
+const CLOCK_SKEW_MS = 3_000;
+
 let fixture: StoreFixture;
 beforeAll(async () => {
   fixture = await storeFixture();
@@ -287,7 +290,7 @@ describe('failures and expiry', () => {
     const orderId = uniqueKey();
 
     expect(await idempotent({ orderId })).toBe(1);
-    clock.advance(59_000);
+    clock.advance(59_000 + CLOCK_SKEW_MS);
     expect(await idempotent({ orderId })).toBe(1);
     clock.advance(2_000);
     expect(await idempotent({ orderId })).toBe(2);
@@ -311,7 +314,7 @@ describe('failures and expiry', () => {
     await waitFor(() => calls.length === 1);
     await expect(idempotent({ orderId }, lambdaContext())).rejects.toBeInstanceOf(InProgressError);
 
-    clock.advance(1_001);
+    clock.advance(1_001 + CLOCK_SKEW_MS);
     expect(await idempotent({ orderId }, lambdaContext())).toBe('new owner result');
 
     staleOwnerMayFinish.resolve();
@@ -335,9 +338,9 @@ describe('failures and expiry', () => {
     const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId', clock: clock.now, ...sink });
     const orderId = uniqueKey();
 
-    const staleOwner = idempotent({ orderId }, lambdaContext(500));
+    const staleOwner = idempotent({ orderId }, lambdaContext(1_000));
     await waitFor(() => calls.length === 1);
-    clock.advance(501);
+    clock.advance(1_001 + CLOCK_SKEW_MS);
     expect(await idempotent({ orderId }, lambdaContext())).toBe('new owner result');
 
     staleOwnerMayFail.resolve();
@@ -366,20 +369,76 @@ describe('failures and expiry', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('takes a remaining time of 0 as a real value: the claim expires at once', async () => {
+  it.each([0, -250])(
+    'clamps a context reporting %i ms left to the minimum claim, so the claim is not lapsed at birth',
+    async (remainingMs) => {
+      const clock = manualClock();
+      const hang = deferred<string>();
+      let executions = 0;
+      const { createOrder } = countingHandler(() => (++executions === 1 ? hang.promise : 'second'));
+      const idempotent = makeIdempotent(createOrder, {
+        store: fixture.store,
+        key: 'orderId',
+        clock: clock.now,
+        ...warningSink(),
+      });
+      const orderId = uniqueKey();
+
+      const first = idempotent({ orderId }, lambdaContext(remainingMs));
+      await waitFor(() => executions === 1);
+      clock.advance(1);
+      await expect(idempotent({ orderId }, lambdaContext())).rejects.toBeInstanceOf(InProgressError);
+      clock.advance(1_000 + CLOCK_SKEW_MS);
+      expect(await idempotent({ orderId }, lambdaContext())).toBe('second');
+      hang.resolve('first');
+      expect(await first).toBe('first');
+    },
+  );
+
+  it('lets no duplicate take over a live claim from a container whose clock runs 2 s ahead', async () => {
+    const ownerMayFinish = deferred();
+    let executions = 0;
+    const charge = async (order: Order, _context: Context) => {
+      executions++;
+      if (executions === 1) await ownerMayFinish.promise;
+      return order.orderId;
+    };
+    const owner = makeIdempotent(charge, { store: fixture.store, key: 'orderId' });
+    const aheadClock = () => Date.now() + 2_000;
+    const containerAhead = makeIdempotent(charge, { store: fixture.store, key: 'orderId', clock: aheadClock });
+    const orderId = uniqueKey();
+
+    const first = owner({ orderId }, lambdaContext(1_500));
+    await waitFor(() => executions === 1);
+    await expect(containerAhead({ orderId }, lambdaContext())).rejects.toBeInstanceOf(InProgressError);
+    ownerMayFinish.resolve();
+    expect(await first).toBe(orderId);
+    expect(executions).toBe(1);
+  });
+
+  it('honours a configured clockSkewMs on the takeover of a lapsed claim', async () => {
     const clock = manualClock();
     const hang = deferred<string>();
     let executions = 0;
     const { createOrder } = countingHandler(() => (++executions === 1 ? hang.promise : 'second'));
-    const idempotent = makeIdempotent(createOrder, { store: fixture.store, key: 'orderId', clock: clock.now, ...warningSink() });
+    const options = { store: fixture.store, key: 'orderId', clock: clock.now, clockSkewMs: 10_000, ...warningSink() };
+    const idempotent = makeIdempotent(createOrder, options);
     const orderId = uniqueKey();
 
-    const first = idempotent({ orderId }, lambdaContext(0));
+    const first = idempotent({ orderId }, lambdaContext(1_000));
     await waitFor(() => executions === 1);
-    clock.advance(1);
+    clock.advance(10_999);
+    await expect(idempotent({ orderId }, lambdaContext())).rejects.toBeInstanceOf(InProgressError);
+    clock.advance(2);
     expect(await idempotent({ orderId }, lambdaContext())).toBe('second');
     hang.resolve('first');
-    expect(await first).toBe('first');
+    await first;
+  });
+
+  it.each([0, -1])('refuses inProgressTimeoutMs: %i at setup, naming the option', (value) => {
+    expect(() => makeIdempotent(async () => 1, { store: fixture.store, inProgressTimeoutMs: value })).toThrow(
+      /Option "inProgressTimeoutMs" must be a finite number of at least 1/,
+    );
   });
 });
 
@@ -458,7 +517,7 @@ describe('failing writes', () => {
     expect(record?.status).toEqual({ S: 'INPROGRESS' });
     await expect(idempotent({ orderId }, lambdaContext())).rejects.toBeInstanceOf(InProgressError);
 
-    clock.advance(5_001);
+    clock.advance(5_001 + CLOCK_SKEW_MS);
     expect(await idempotent({ orderId }, lambdaContext())).toBe('charged');
     expect(calls).toHaveLength(2);
   });
@@ -646,7 +705,7 @@ describe('requests per invocation', () => {
     expect(await idempotent({ orderId })).toBe(1);
     expect(fixture.commands.total()).toBe(0);
 
-    clock.advance(11_000);
+    clock.advance(11_000 + CLOCK_SKEW_MS);
     expect(await idempotent({ orderId })).toBe(2);
     expect(fixture.commands.total()).toBe(2);
   });
@@ -658,31 +717,6 @@ describe('requests per invocation', () => {
 
     await idempotent({ orderId, amount: 1 });
     await expect(idempotent({ orderId, amount: 2 })).rejects.toBeInstanceOf(PayloadMismatchError);
-  });
-});
-
-describe('scope', () => {
-  it('keeps two wrapped functions with the same key apart, and shares records under one keyPrefix', async () => {
-    const a = countingHandler(() => 'a');
-    const b = countingHandler(() => 'b');
-    async function chargeCard(order: Order) {
-      return a.createOrder(order);
-    }
-    async function sendReceipt(order: Order) {
-      return b.createOrder(order);
-    }
-    const charge = makeIdempotent(chargeCard, { store: fixture.store, key: 'orderId' });
-    const receipt = makeIdempotent(sendReceipt, { store: fixture.store, key: 'orderId' });
-    const shared = makeIdempotent(sendReceipt, { store: fixture.store, key: 'orderId', keyPrefix: 'shared' });
-    const sharedToo = makeIdempotent(chargeCard, { store: fixture.store, key: 'orderId', keyPrefix: 'shared' });
-    const orderId = uniqueKey();
-
-    expect(await charge({ orderId })).toBe('a');
-    expect(await receipt({ orderId })).toBe('b');
-    expect(await shared({ orderId })).toBe('b');
-    expect(await sharedToo({ orderId })).toBe('b');
-    expect(a.calls).toHaveLength(1);
-    expect(b.calls).toHaveLength(2);
   });
 });
 

@@ -10,6 +10,8 @@ import type {
 } from 'aws-lambda';
 import { createIdempotencyEngine } from '../engine/idempotency-engine.js';
 import { remainingTimeOf, scopeOf } from '../lambda/context.js';
+import { runInInvocation } from '../lambda/invocation.js';
+import { registerDefaultScope } from '../lambda/scope-registry.js';
 import { MalformedRecordError, RecordNotProcessedError } from './errors.js';
 import { detectEvent, type EventSource } from './event-source.js';
 import { type IdempotentBatchOptions, validateBatchOptions } from './options.js';
@@ -80,6 +82,7 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
     payload: options.payload === undefined ? undefined : (input) => input.payload,
     requireKey: true,
   });
+  registerDefaultScope('batch', 'idempotentBatch', options);
   const readUserKey = options.key === undefined ? undefined : compileRecordSelector(options.key, 'key');
   const readPayload = options.payload === undefined ? undefined : compileRecordSelector(options.payload, 'payload');
 
@@ -172,8 +175,12 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
   // The conditional return type cannot be narrowed inside the body; each branch returns its half.
   return (async (event: BatchEventOf<TRecord>, context?: Context) => {
     const detected = detectEvent(event);
-    if (detected.single) return runSingle(detected.source, detected.records[0] as TRecord, context);
-    return runBatch(detected.source, detected.records as readonly TRecord[], context);
+    // Record handlers that call makeIdempotent without the context still claim for the invocation's time.
+    return runInInvocation(context, () =>
+      detected.single
+        ? runSingle(detected.source, detected.records[0] as TRecord, context)
+        : runBatch(detected.source, detected.records as readonly TRecord[], context),
+    );
   }) as IdempotentBatchHandler<TRecord, R>;
 }
 

@@ -6,7 +6,7 @@ import { type Attempt, type AttemptContext, createAttempt } from './attempt.js';
 import { createIdentifier, type Identity } from './identity.js';
 import { LruCache } from './lru-cache.js';
 import type { IdempotencyOptions } from './options.js';
-import { epochSeconds, hasExpired, type IdempotencyRecord, isLapsed, type StoredResult } from './record.js';
+import { epochSeconds, hasExpired, type IdempotencyRecord, isLapsed, lapseJudgedAt, type StoredResult } from './record.js';
 import { createReporter } from './reporter.js';
 import { createResultCodec } from './result-codec.js';
 import { jsonSerializer } from './serializer.js';
@@ -18,7 +18,7 @@ export type { Attempt } from './attempt.js';
 export interface InvocationRequest<TInput> {
   /** The event or arguments the key and payload selectors read. */
   readonly input: TInput;
-  /** The record scope the adapter derived (function name...); `keyPrefix` overrides it. */
+  /** The record scope the adapter derived (the function name, and a suffix of its own); `name` extends it, `keyPrefix` replaces it. */
   readonly scope: string;
   /** `context.getRemainingTimeInMillis()` when a Lambda context exists. 0 is a real value. */
   readonly remainingTimeMs?: number;
@@ -51,6 +51,13 @@ interface CachedResult {
 const DEFAULT_TTL_SECONDS = 3600;
 /** Lambda's longest timeout: a claim made without a context outlives any invocation. */
 const DEFAULT_IN_PROGRESS_TIMEOUT_MS = 900_000;
+/**
+ * The shortest claim, for a context reporting almost no time left (or a negative time): long enough
+ * for the claim's own write to land before it lapses. With the skew margin, others wait 1 s + skew.
+ */
+export const MIN_CLAIM_MS = 1000;
+/** NTP keeps Lambda hosts within milliseconds; 3 s covers a clock that is a couple of seconds off. */
+const DEFAULT_CLOCK_SKEW_MS = 3000;
 const DEFAULT_CACHE_ENTRIES = 256;
 // DynamoDB bills a write unit per started KB of the whole item, and the other attributes of a
 // record take 150 to 250 bytes: compressing from 512 bytes keeps a 1 KB result within one unit.
@@ -69,11 +76,14 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
   validateOptions(options);
   const { store, waitForInProgress: wait } = options;
   const clock = options.clock ?? Date.now;
+  const skew = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
+  const judgedAt = () => lapseJudgedAt(clock(), skew);
   const report = createReporter(options.logger ?? console, options.onWarning);
   const identify = createIdentifier({
     key: options.key,
     payload: options.payload,
     keyPrefix: options.keyPrefix,
+    name: options.name,
     requireKey: options.requireKey ?? true,
     report,
   });
@@ -150,7 +160,7 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
       if (record === undefined) return CLAIM_AGAIN;
       // Our own claim, applied by DynamoDB although its response was lost and the write retried.
       if (record.lease === lease) return { kind: 'claimed', attempt: createAttempt(attemptContext, identity, lease) };
-      if (isLapsed(record, clock())) return CLAIM_AGAIN;
+      if (isLapsed(record, judgedAt())) return CLAIM_AGAIN;
       assertSamePayload(identity, record.fingerprint);
       if (record.status === 'COMPLETED') return replay(identity, record.result, record.expiresAt);
       if (clock() + delay > waitUntil) throw new InProgressError(identity.id, record.inProgressUntil);
@@ -168,11 +178,18 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
 
     const now = clock();
     const lease = randomBytes(12).toString('base64url');
-    const inProgressUntil = now + (request.remainingTimeMs ?? options.inProgressTimeoutMs ?? DEFAULT_IN_PROGRESS_TIMEOUT_MS);
+    const claimMs =
+      request.remainingTimeMs === undefined
+        ? (options.inProgressTimeoutMs ?? DEFAULT_IN_PROGRESS_TIMEOUT_MS)
+        : Math.max(request.remainingTimeMs, MIN_CLAIM_MS);
+    const inProgressUntil = now + claimMs;
     // Waiting never outlasts this invocation: Lambda would stop it mid-wait.
     const waitUntil = now + Math.min(wait?.timeoutMs ?? 0, request.remainingTimeMs ?? Number.POSITIVE_INFINITY);
     let lastSeen: IdempotencyRecord | undefined;
-    for (let tries = 0; tries < CLAIM_TRIES; tries++) {
+    // Claim again while the key keeps coming free (owners that failed and released), up to
+    // CLAIM_TRIES, or for as long as a waiter has wait time left: that budget is the wait's.
+    for (let tries = 0; tries < CLAIM_TRIES || clock() < waitUntil; tries++) {
+      if (tries >= CLAIM_TRIES) await sleep(Math.min(wait?.initialDelayMs ?? DEFAULT_WAIT_INITIAL_DELAY_MS, waitUntil - clock()));
       const claimNow = clock();
       const outcome = await store.claim({
         id: identity.id,
@@ -181,7 +198,7 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
         inProgressUntil,
         // A claim must not lapse through its window before its holder could have finished.
         expiresAt: Math.max(epochSeconds(claimNow) + attemptContext.ttlSeconds, Math.ceil(inProgressUntil / 1000)),
-        now: claimNow,
+        now: lapseJudgedAt(claimNow, skew),
       });
       if (outcome.claimed) return { kind: 'claimed', attempt: createAttempt(attemptContext, identity, lease) };
       lastSeen = outcome.existing ?? lastSeen;

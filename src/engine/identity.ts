@@ -13,6 +13,7 @@ export interface IdentifyOptions<TInput> {
   readonly key: Selector<TInput> | undefined;
   readonly payload: Selector<TInput> | undefined;
   readonly keyPrefix: string | undefined;
+  readonly name: string | undefined;
   readonly requireKey: boolean;
   readonly report: Report;
 }
@@ -45,6 +46,9 @@ export function createIdentifier<TInput>(
     return hashMaterial(payload ?? null);
   }
 
+  // ':' cannot appear in a Lambda function name, so a named scope never equals an adapter's own.
+  const recordScope = (scope: string) => options.keyPrefix ?? (options.name === undefined ? scope : `${scope}:${options.name}`);
+
   return (input, scope) => {
     let material: unknown;
     try {
@@ -58,13 +62,15 @@ export function createIdentifier<TInput>(
       const where = stop === undefined ? '' : ` (${stop})`;
       return missingKey(`the key selector found ${describeMissing(material)}${where}`);
     }
-    return { id: `${options.keyPrefix ?? scope}#${hashMaterial(material)}`, fingerprint: fingerprintOf(input) };
+    return { id: `${recordScope(scope)}#${hashMaterial(material)}`, fingerprint: fingerprintOf(input) };
   };
 }
 
 function describeMissing(value: unknown): string {
   if (value === '') return 'an empty string';
-  if (Array.isArray(value)) return 'an empty array';
-  if (value !== null && typeof value === 'object') return 'an empty object';
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : 'an array of nothing but undefined and null';
+  if (value !== null && typeof value === 'object') {
+    return Object.keys(value).length === 0 ? 'an empty object' : 'an object of nothing but undefined and null';
+  }
   return String(value);
 }

@@ -28,8 +28,18 @@ export interface IdempotencyOptions<TInput> {
   /** How long a completed result is replayed, in seconds. Default 3600 (1 hour). */
   readonly ttlSeconds?: number;
   /**
-   * Replaces the record scope (the Lambda function name, plus the wrapped function's name for
-   * `makeIdempotent`). Give two deployments the same prefix to let them share records.
+   * Names this idempotent operation within its Lambda function: records are scoped by
+   * `<function name>:<name>` instead of the function name alone. Give one to each of two idempotent
+   * instances in one Lambda (a handler wrapper and an inner `makeIdempotent`), so equal keys never
+   * meet one record. A fixed string, unlike a JavaScript function's `name`, survives minification:
+   * records written by one build are replayed by the next. Inside a Lambda, a second instance that
+   * shares a store and the default scope with an earlier one is refused at setup.
+   */
+  readonly name?: string;
+  /**
+   * Replaces the whole record scope (the Lambda function name, the adapter's suffix and `name`) with
+   * this string. Give two functions or deployments the same prefix to let them share records, or
+   * pin the scope when a function is renamed. Records written before the change are not found.
    */
   readonly keyPrefix?: string;
   /**
@@ -38,10 +48,17 @@ export interface IdempotencyOptions<TInput> {
    */
   readonly requireKey?: boolean;
   /**
-   * How long a claim lasts when no Lambda context tells the remaining time, in milliseconds.
-   * Default 900000: Lambda's longest timeout, so no live invocation can lose its claim.
+   * How long a claim lasts when no Lambda invocation tells the remaining time, in milliseconds
+   * (at least 1). Default 900000: Lambda's longest timeout, so no live invocation can lose its claim.
+   * A context reporting less than 1000 ms left (or a negative time) claims for 1000 ms.
    */
   readonly inProgressTimeoutMs?: number;
+  /**
+   * How far apart, in milliseconds, the clocks of two containers may be. Every lapse decision waits
+   * this much past a claim's in-progress expiry, so a container whose clock runs ahead cannot take
+   * over a claim its owner still holds; a crashed claim is taken over this much later. Default 3000.
+   */
+  readonly clockSkewMs?: number;
   /**
    * Keep completed results in this container's memory and replay them with no request.
    * `true` keeps up to 256 records. Default off.

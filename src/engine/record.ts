@@ -43,8 +43,17 @@ export function hasExpired(expiresAt: number, nowMs: number): boolean {
   return expiresAt < epochSeconds(nowMs);
 }
 
-/** Whether the record no longer stands in the way of a new claim at `nowMs`. */
-export function isLapsed(record: IdempotencyRecord, nowMs: number): boolean {
+/**
+ * The instant every lapse decision is judged at: the clock minus the skew margin. The engine passes
+ * it to stores as `ClaimRequest.now` and to {@link isLapsed}, so no store applies a margin of its own.
+ */
+export function lapseJudgedAt(nowMs: number, clockSkewMs: number): number {
+  return nowMs - clockSkewMs;
+}
+
+/** Whether the record no longer stands in the way of a new claim, judged at `judgedAtMs` (see {@link lapseJudgedAt}). */
+export function isLapsed(record: IdempotencyRecord, judgedAtMs: number): boolean {
+  const nowMs = judgedAtMs;
   if (hasExpired(record.expiresAt, nowMs)) return true;
   return record.status === 'INPROGRESS' && record.inProgressUntil !== undefined && record.inProgressUntil < nowMs;
 }

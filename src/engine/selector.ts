@@ -65,12 +65,20 @@ export function explainPath(input: unknown, path: string): string | undefined {
   return walkPath(input, path.split('.')).lostAt;
 }
 
-/** True for values that cannot identify a request: nothing, null, '', [] and {}. */
+/**
+ * True for values that cannot identify a request: '', and anything whose every leaf is undefined
+ * or null (undefined, null, [], {}, `{ orderId: undefined }`, `[null, null]`). Such material would
+ * hash alike for every event lacking the field, and each would replay the first one's result.
+ */
 export function isMissing(value: unknown): boolean {
-  if (value === undefined || value === null || value === '') return true;
-  if (Array.isArray(value)) return value.length === 0;
+  return value === '' || holdsNothing(value);
+}
+
+function holdsNothing(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (Array.isArray(value)) return value.every(holdsNothing);
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.keys(value).length === 0;
+    return Object.values(value).every(holdsNothing);
   }
   return false;
 }

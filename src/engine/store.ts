@@ -12,7 +12,10 @@ export interface ClaimRequest {
   readonly inProgressUntil: number;
   /** Hash of the payload that must match on a replay, when the `payload` option is set. */
   readonly fingerprint?: string;
-  /** Epoch milliseconds, the instant the claim's condition is evaluated against. */
+  /**
+   * Epoch milliseconds, the instant the claim's condition is evaluated against: the engine's clock
+   * minus its clock-skew margin. Stores compare against it as given and apply no margin of their own.
+   */
   readonly now: number;
 }
 

@@ -9,7 +9,8 @@ export function validateOptions<TInput>(options: IdempotencyOptions<TInput>): vo
     throw new IdempotencyConfigError('Option "store" must be an idempotency store such as DynamoDBStore.');
   }
   positive('ttlSeconds', options.ttlSeconds, 1);
-  positive('inProgressTimeoutMs', options.inProgressTimeoutMs, 0);
+  positive('inProgressTimeoutMs', options.inProgressTimeoutMs, 1);
+  positive('clockSkewMs', options.clockSkewMs, 0);
   positive('compressAboveBytes', options.compressAboveBytes, 0);
   if (typeof options.localCache === 'object') positive('localCache.maxEntries', options.localCache.maxEntries, 1, true);
   if (options.waitForInProgress !== undefined) {
@@ -17,8 +18,12 @@ export function validateOptions<TInput>(options: IdempotencyOptions<TInput>): vo
     positive('waitForInProgress.initialDelayMs', options.waitForInProgress.initialDelayMs, 1);
     positive('waitForInProgress.maxDelayMs', options.waitForInProgress.maxDelayMs, 1);
   }
-  if (options.keyPrefix !== undefined && (typeof options.keyPrefix !== 'string' || options.keyPrefix === '')) {
-    throw new IdempotencyConfigError('Option "keyPrefix" must be a non-empty string.');
+  nonEmptyString('name', options.name);
+  nonEmptyString('keyPrefix', options.keyPrefix);
+  if (options.name !== undefined && options.keyPrefix !== undefined) {
+    throw new IdempotencyConfigError(
+      'Options "name" and "keyPrefix" cannot be combined: "keyPrefix" replaces the whole scope, "name" is part of the default one.',
+    );
   }
 }
 
@@ -26,5 +31,13 @@ function positive(name: string, value: number | undefined, minimum: number, requ
   if (value === undefined && !required) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < minimum) {
     throw new IdempotencyConfigError(`Option "${name}" must be a finite number of at least ${minimum}, got ${String(value)}.`);
+  }
+}
+
+function nonEmptyString(name: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'string' || value === '')) {
+    throw new IdempotencyConfigError(
+      `Option "${name}" must be a non-empty string, got ${JSON.stringify(value) ?? String(value)}.`,
+    );
   }
 }

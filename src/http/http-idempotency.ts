@@ -1,6 +1,7 @@
 import type { IdempotencyOptions } from '../engine/options.js';
 import { IdempotencyConfigError, InProgressError, PayloadMismatchError, UnsupportedEventError } from '../errors.js';
-import { type IdempotencyMiddleware, idempotency, type MiddyRequestLike } from '../middleware/middy.js';
+import { registerDefaultScope } from '../lambda/scope-registry.js';
+import { createIdempotencyMiddleware, type IdempotencyMiddleware, type MiddyRequestLike } from '../middleware/middy.js';
 import { type CallerIdentity, callerOf } from './caller.js';
 import { fingerprintMaterial } from './fingerprint.js';
 import { describeHttpRequest, type HttpEvent, type HttpRequestView, type HttpResponse } from './http-event.js';
@@ -66,7 +67,7 @@ export function httpIdempotency<TEvent extends HttpEvent = HttpEvent, TResult ex
     if (found === undefined) throw new UnsupportedEventError('httpIdempotency: the event was replaced before its key was read.');
     return found;
   };
-  const core = idempotency<TEvent, TResult>({
+  const core = createIdempotencyMiddleware<TEvent, TResult>({
     ...shared,
     requireKey: true,
     key: (event) => {
@@ -76,6 +77,7 @@ export function httpIdempotency<TEvent extends HttpEvent = HttpEvent, TResult ex
     payload: (event) => fingerprintMaterial(keyedRequest(event).request, fingerprintHeaders),
     releaseWhen: (response) => releaseStatus(statusOf(response)),
   });
+  registerDefaultScope('http', 'httpIdempotency', options);
 
   function answer(request: MiddyRequestLike<TEvent, TResult>, view: HttpRequestView, problem: Problem): TResult {
     const response = problemResponse(view, problem) as TResult;

@@ -17,11 +17,16 @@ export function remainingTimeOf(context: LambdaContextLike | undefined): number 
   return typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
 }
 
+/** The Lambda function this code runs as: the context's name, else the runtime's environment. */
+export function functionNameOf(context: LambdaContextLike | undefined): string {
+  return context?.functionName || process.env.AWS_LAMBDA_FUNCTION_NAME || '';
+}
+
 /**
- * The record scope: the Lambda function's name, then the wrapped function's name, so two
- * idempotent functions in one Lambda never share a record.
+ * The adapter's record scope: the Lambda function's name, and a fixed suffix for an adapter whose
+ * keys live apart (batch records). Never the wrapped JavaScript function's `name`: a bundler
+ * renames it, and a retry straddling a deploy would then miss the record its first try wrote.
  */
-export function scopeOf(context: LambdaContextLike | undefined, wrappedName?: string): string {
-  const functionName = context?.functionName || process.env.AWS_LAMBDA_FUNCTION_NAME || '';
-  return [functionName, wrappedName].filter(Boolean).join('.') || 'default';
+export function scopeOf(context: LambdaContextLike | undefined, adapterSuffix?: string): string {
+  return [functionNameOf(context), adapterSuffix].filter(Boolean).join('.') || 'default';
 }

@@ -2,6 +2,8 @@ import type { Context } from 'aws-lambda';
 import { type Attempt, createIdempotencyEngine } from '../engine/idempotency-engine.js';
 import type { IdempotencyOptions } from '../engine/options.js';
 import { remainingTimeOf, scopeOf } from '../lambda/context.js';
+import { beginInvocation, endInvocation } from '../lambda/invocation.js';
+import { registerDefaultScope } from '../lambda/scope-registry.js';
 
 /**
  * The request object Middy 6 and 7 pass to middlewares, reduced to what this middleware reads,
@@ -48,6 +50,13 @@ export interface IdempotencyMiddleware<TEvent, TResult> {
  * which is what a replay, skipping them all, must return. An `onError` middleware registered
  * after it (an error handler) still sees errors before the claim is released.
  *
+ * Only the handler's own failure releases the claim. When the handler returned and a later
+ * middleware's `after` throws, the record completes with the handler's response (what a retry then
+ * receives) and the invocation fails with that error. When Middy's `timeoutEarly` fails the
+ * invocation while the handler still runs, the claim stays until it lapses with the invocation.
+ * Inner `makeIdempotent` calls made by the handler without a context claim for this invocation's
+ * remaining time.
+ *
  * @example
  * export const handler = middy(createOrder).use(idempotency({ store, key: 'orderId' }));
  */
@@ -61,9 +70,19 @@ export function idempotency<TEvent, TResult = unknown>(
 export function idempotency<TEvent, TResult>(
   options: IdempotencyMiddlewareOptions<TEvent, TResult>,
 ): IdempotencyMiddleware<TEvent, TResult> {
+  const middleware = createIdempotencyMiddleware(options);
+  registerDefaultScope('handler', 'the idempotency middleware', options);
+  return middleware;
+}
+
+/** The middleware without the scope registration, for adapters built on it that register their own. */
+export function createIdempotencyMiddleware<TEvent, TResult>(
+  options: IdempotencyMiddlewareOptions<TEvent, TResult>,
+): IdempotencyMiddleware<TEvent, TResult> {
   const engine = createIdempotencyEngine(options);
   // Keyed by Middy's request object: one claim per invocation, and only the one this middleware made.
   const attempts = new WeakMap<object, Attempt>();
+  const handlerResults = new WeakMap<object, HandlerResult<TResult>>();
 
   return {
     async before(request) {
@@ -72,13 +91,21 @@ export function idempotency<TEvent, TResult>(
         scope: scopeOf(request.context),
         remainingTimeMs: remainingTimeOf(request.context),
       });
-      if (begun.kind === 'claimed') attempts.set(request, begun.attempt);
-      if (begun.kind !== 'replay') return undefined;
+      if (begun.kind === 'claimed') {
+        attempts.set(request, begun.attempt);
+        handlerResults.set(request, watchHandlerResult(request));
+      }
+      if (begun.kind !== 'replay') {
+        // Inner makeIdempotent calls without a context find this invocation's remaining time.
+        beginInvocation(request.context);
+        return undefined;
+      }
       const replayed = begun.value as TResult;
       request.earlyResponse = replayed;
       return replayed;
     },
     async after(request) {
+      endInvocation(request.context);
       const attempt = attempts.get(request);
       if (attempt === undefined) return;
       attempts.delete(request);
@@ -87,10 +114,75 @@ export function idempotency<TEvent, TResult>(
       else await attempt.complete(response);
     },
     async onError(request) {
+      endInvocation(request.context);
       const attempt = attempts.get(request);
       if (attempt === undefined) return;
       attempts.delete(request);
+      const handler = handlerResults.get(request);
+      // The handler returned and a later middleware's `after` threw: its side effects exist, so the
+      // record completes with the handler's own response, which a retry then receives.
+      if (handler?.returned) {
+        if (options.releaseWhen?.(handler.value)) await attempt.fail();
+        else await completeQuietly(attempt, handler.value);
+        return;
+      }
+      // Middy's timeoutEarly failed the invocation while the handler may still run: the claim stays
+      // until it lapses with the invocation, so no retry runs the handler beside it.
+      if (isMiddyTimeout(request.error)) return;
       await attempt.fail();
     },
   };
+}
+
+/** Whether the handler returned, and what, observed on Middy's request object. */
+interface HandlerResult<TResult> {
+  readonly returned: boolean;
+  readonly value: TResult;
+}
+
+/**
+ * Watches `request.response`: Middy assigns the handler's result to it, then, when any later step
+ * throws, resets it to undefined before `onError`. A handler that threw leaves only that reset; one
+ * that returned assigned its result first. Observed this way, a handler returning `undefined` counts.
+ */
+function watchHandlerResult<TEvent, TResult>(request: MiddyRequestLike<TEvent, TResult>): HandlerResult<TResult> {
+  let current = request.response;
+  let assignments = 0;
+  let first: TResult | null | undefined;
+  Object.defineProperty(request, 'response', {
+    configurable: true,
+    enumerable: true,
+    get: () => current,
+    set(value: TResult | null | undefined) {
+      if (assignments === 0) first = value;
+      assignments++;
+      current = value;
+    },
+  });
+  return {
+    get returned() {
+      return assignments >= 2;
+    },
+    get value() {
+      return first as TResult;
+    },
+  };
+}
+
+/** The error Middy's `timeoutEarly` throws by default (Middy 6 and 7). */
+function isMiddyTimeout(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'TimeoutError' &&
+    (error.cause as { package?: unknown } | undefined)?.package === '@middy/core'
+  );
+}
+
+/** Completes with the handler's response; an unstorable one is already recorded as an error marker. */
+async function completeQuietly(attempt: Attempt, value: unknown): Promise<void> {
+  try {
+    await attempt.complete(value);
+  } catch {
+    // The invocation fails with the later middleware's error either way; duplicates get the marker.
+  }
 }

@@ -1,8 +1,11 @@
+import type { Context } from 'aws-lambda';
 import { createIdempotencyEngine } from '../engine/idempotency-engine.js';
 import type { IdempotencyOptions } from '../engine/options.js';
 import { compileSelector } from '../engine/selector.js';
 import { IdempotencyConfigError } from '../errors.js';
 import { isLambdaContext, remainingTimeOf, scopeOf } from '../lambda/context.js';
+import { invocationContext, runInInvocation } from '../lambda/invocation.js';
+import { registerDefaultScope } from '../lambda/scope-registry.js';
 
 /**
  * Options of {@link makeIdempotent}. `key` and `payload` read the first argument; pass a function
@@ -19,35 +22,47 @@ export interface MakeIdempotentOptions<Args extends unknown[]> extends Omit<Idem
 export type ArgsSelector<Args extends unknown[]> = string | ((...args: Args) => unknown);
 
 /**
+ * The arguments assumed for a function whose parameters carry no type annotation, as in
+ * `makeIdempotent(async (event, context) => ...)`: a Lambda handler's event and context.
+ */
+export type LambdaHandlerArgs = [event: Record<string, unknown>, context: Context];
+
+/**
  * Makes any async function idempotent: a Lambda handler without Middy, or one side effect inside
- * a handler ("charge this payment once"). When one of the arguments is a Lambda context, the
- * claim lasts as long as the invocation's remaining time.
+ * a handler ("charge this payment once"). The claim lasts as long as the invocation's remaining
+ * time: from a Lambda context among the arguments, else from the invocation this library's adapters
+ * run (Middy middleware, `idempotentBatch`, an outer `makeIdempotent`), else `inProgressTimeoutMs`.
+ *
+ * Records are scoped by the Lambda function's name, never by the wrapped function's own `name`
+ * (a bundler renames it), so an anonymous handler works and a retry straddling a deploy replays.
+ * Two idempotent instances in one Lambda need the `name` option to keep their records apart.
+ *
+ * @throws {IdempotencyConfigError} at setup, naming an unusable option, or when an earlier
+ * instance without `name` in this Lambda would share this one's records.
  *
  * @example
- * const charge = makeIdempotent(chargeCard, { store, key: (request) => request.paymentId });
+ * export const handler = makeIdempotent(async (event, context) => processOrder(event), { store, key: 'orderId' });
+ * const charge = makeIdempotent(chargeCard, { store, key: 'paymentId', name: 'charge-card' });
  */
-export function makeIdempotent<Args extends unknown[], R>(
+export function makeIdempotent<Args extends unknown[] = LambdaHandlerArgs, R = unknown>(
   fn: (...args: Args) => R | Promise<R>,
   options: MakeIdempotentOptions<Args>,
 ): (...args: Args) => Promise<Awaited<R>> {
   if (typeof fn !== 'function') throw new IdempotencyConfigError('makeIdempotent needs a function to wrap.');
-  if (!fn.name && options?.keyPrefix === undefined) {
-    throw new IdempotencyConfigError(
-      'makeIdempotent needs a named function or the "keyPrefix" option: the name keeps the records of two functions apart.',
-    );
-  }
   const engine = createIdempotencyEngine<Args>({
     ...options,
     key: toArgsSelector(options?.key, 'key'),
     payload: options?.payload === undefined ? undefined : toArgsSelector(options.payload, 'payload'),
   });
-  const wrappedName = fn.name;
+  registerDefaultScope('handler', 'makeIdempotent', options);
 
   // A function expression, not an arrow: a wrapped method keeps its `this`.
   return async function idempotentFunction(this: unknown, ...args: Args): Promise<Awaited<R>> {
-    const context = args.find(isLambdaContext);
-    const request = { input: args, scope: scopeOf(context, wrappedName), remainingTimeMs: remainingTimeOf(context) };
-    return engine.run(request, async (): Promise<Awaited<R>> => await fn.apply(this, args));
+    const given = args.find(isLambdaContext);
+    // Called inside a handler without the context: the invocation our adapters recorded.
+    const context = invocationContext(given);
+    const request = { input: args, scope: scopeOf(context), remainingTimeMs: remainingTimeOf(context) };
+    return runInInvocation(given, () => engine.run(request, async (): Promise<Awaited<R>> => await fn.apply(this, args)));
   };
 }
 

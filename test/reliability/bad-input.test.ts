@@ -513,11 +513,11 @@ const CASES: readonly Case[] = [
   },
   {
     category: 'config',
-    input: 'anonymous function, no keyPrefix',
+    input: 'name and keyPrefix together',
     error: IdempotencyConfigError,
-    message: /needs a named function or the "keyPrefix" option/,
+    message: /"name" and "keyPrefix" cannot be combined/,
     after: 'nothing written',
-    act: async (t) => makeIdempotent(async () => 1, { store: t.store }),
+    act: async (t) => makeIdempotent(async () => 1, { store: t.store, name: 'a', keyPrefix: 'b' }),
   },
   // The store
   {

@@ -12,7 +12,14 @@ import {
 import { createTable, endpoint, type TestTable, testClient } from '../support/dynamodb.js';
 import { faultClient } from '../support/fault-client.js';
 import { FaultProxy, type FaultRule, type InjectedRule } from '../support/fault-proxy.js';
-import { type CallOutcome, type Execution, Ledger, observe, type StepRecord } from '../support/idempotency-model.js';
+import {
+  type CallOutcome,
+  type Execution,
+  Ledger,
+  MODEL_CLOCK_SKEW_MS,
+  observe,
+  type StepRecord,
+} from '../support/idempotency-model.js';
 
 /** Whether `npm run soak` asked for the long runs. */
 export const SOAK = process.env.IDEMPOTENCY_SOAK === '1' || process.env.IDEMPOTENCY_SOAK === 'true';
@@ -73,6 +80,7 @@ export async function startHarness(options: { seed?: number; timeoutMs?: number;
       store: over,
       key: 'id',
       keyPrefix: KEY_PREFIX,
+      clockSkewMs: MODEL_CLOCK_SKEW_MS,
       ...engineOptions,
       logger: { warn: () => undefined },
       onWarning: (warning) => void warnings.push(warning),

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ALL_FAULTS, type DynamoDBOperation, type FaultRule } from '../support/fault-proxy.js';
 import { manualClock } from '../support/fixtures.js';
-import { checkResume, checkStep, observe, tally, type Violation } from '../support/idempotency-model.js';
+import { checkResume, checkStep, MODEL_CLOCK_SKEW_MS, observe, tally, type Violation } from '../support/idempotency-model.js';
 import { type Harness, publish, runStep, SOAK, type Stalled, type StepInvocation, startHarness } from './harness.js';
 
 /**
@@ -50,7 +50,13 @@ interface ResumeStep {
 
 type ScheduledStep = InvocationStep | ResumeStep;
 
-const advanceArbitrary = fc.constantFrom(0, 0, 1_000, IN_PROGRESS_TIMEOUT_MS + 1, TTL_SECONDS * 1000 + 1_000);
+const advanceArbitrary = fc.constantFrom(
+  0,
+  0,
+  1_000,
+  IN_PROGRESS_TIMEOUT_MS + MODEL_CLOCK_SKEW_MS + 1,
+  TTL_SECONDS * 1000 + 1_000,
+);
 
 const faultsArbitrary: fc.Arbitrary<readonly FaultRule[]> = fc.oneof(
   { weight: 2, arbitrary: fc.constant([] as FaultRule[]) },

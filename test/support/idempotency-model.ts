@@ -74,8 +74,15 @@ export interface StepRecord {
   readonly faultsInjected: number;
 }
 
-/** Whether a record still stands in the way of a new claim at `now` (the store's claim condition). */
-export function isLive(record: Observed, now: number): boolean {
+/**
+ * The clock-skew margin the harness gives its engines: lapse is judged this long before `now`,
+ * as the engine does (`ClaimRequest.now` = clock − skew).
+ */
+export const MODEL_CLOCK_SKEW_MS = 500;
+
+/** Whether a record still stands in the way of a new claim at `clockNow` (the store's claim condition, judged at clock − skew). */
+export function isLive(record: Observed, clockNow: number): boolean {
+  const now = clockNow - MODEL_CLOCK_SKEW_MS;
   if (record.status === 'ABSENT' || !('expiresAt' in record)) return false;
   if (record.expiresAt === undefined || record.expiresAt < Math.floor(now / 1000)) return false;
   if (record.status === 'INPROGRESS') return record.inProgressUntil === undefined || record.inProgressUntil >= now;
