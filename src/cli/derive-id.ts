@@ -17,6 +17,7 @@ export interface KeyMaterialArgs {
 const identify = createIdentifier<unknown>({
   key: (material) => material,
   payload: undefined,
+  name: undefined,
   keyPrefix: undefined,
   requireKey: true,
   report: () => undefined,

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -24,7 +25,10 @@ function run(command: string, args: readonly string[], env: Record<string, strin
 
 /** One invocation of a handler module in its own process, as a Lambda cold start is. */
 function invoke(module: string, event: object, loader: 'require' | 'import'): unknown {
-  const load = loader === 'require' ? `require(${JSON.stringify(module)})` : `await import(${JSON.stringify(module)})`;
+  const load =
+    loader === 'require'
+      ? `(await import('node:module')).createRequire(process.cwd() + '/')(${JSON.stringify(module)})`
+      : `await import(${JSON.stringify(module)})`;
   const script = `
     const { handler } = ${load};
     const context = { functionName: 'orders', awsRequestId: 'r-' + process.pid, invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:orders',
@@ -76,8 +80,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await table?.drop();
-  rmSync(app, { recursive: true, force: true });
-});
+  // The app holds aws-cdk-lib: removing it takes longer than the default hook timeout on a busy machine.
+  await rm(app, { recursive: true, force: true });
+}, 120_000);
 
 describe('the packed tarball in a fresh app', () => {
   it('loads with require() and with import, each with the whole API', () => {
@@ -150,5 +155,5 @@ describe('the packed tarball in a fresh app', () => {
     expect(tables[0]?.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
     expect(tables[0]?.Properties.Replicas[0]?.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     expect(tables[0]?.DeletionPolicy).toBe('Retain');
-  });
+  }, 120_000); // loading aws-cdk-lib in a fresh process
 });
