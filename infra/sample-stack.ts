@@ -8,7 +8,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { IdempotencyTable } from './idempotency-table.js';
+import { IdempotencyTable } from 'lambda-idempotency/cdk';
 import { SampleFunction } from './sample-function.js';
 import { sampleFunctionDefinitions } from './sample-functions.js';
 import { tableShape } from './table-from-definition.js';

@@ -3,6 +3,7 @@
  * the tests) build their tables from these definitions, so a key or TTL change is made once.
  * Nothing here imports the CDK or the AWS SDK.
  */
+import { defaultAttributeNames } from '../src/stores/dynamodb-item.js';
 
 /** DynamoDB scalar attribute types allowed in a key. */
 export type KeyAttributeType = 'S' | 'N' | 'B';
@@ -25,11 +26,11 @@ export interface TableDefinition {
   readonly environmentVariable: string;
 }
 
-/** The layout `DynamoDBStore` expects by default: string key `id`, TTL on `expiration`. */
+/** The layout `DynamoDBStore` expects by default (its own attribute names): string key `id`, TTL on `expiration`. */
 export const idempotencyTableDefinition = {
   id: 'IdempotencyTable',
-  partitionKey: { name: 'id', type: 'S' },
-  timeToLiveAttribute: 'expiration',
+  partitionKey: { name: defaultAttributeNames.partitionKey, type: 'S' },
+  timeToLiveAttribute: defaultAttributeNames.expiration,
   environmentVariable: 'IDEMPOTENCY_TABLE',
 } as const satisfies TableDefinition;
 

@@ -5,11 +5,23 @@ import { defineConfig } from 'vitest/config';
 const localCredentials =
   process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE ? {} : { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
 
+/** Each package specifier (package.json "exports") and the source file it stands for in tests. */
+const packageEntries: Record<string, string> = {
+  'lambda-idempotency': 'index.ts',
+  'lambda-idempotency/cdk': 'cdk/index.ts',
+  'lambda-idempotency/valkey': 'stores/valkey/index.ts',
+  'lambda-idempotency/observability': 'observability/index.ts',
+};
+
 export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   resolve: {
-    // The README's examples import the package by name; run them against the source.
-    alias: { 'lambda-idempotency': fileURLToPath(new URL('../src/index.ts', import.meta.url)) },
+    // The README's examples and the infra import the package by name and subpath; run them against the source.
+    // Exact matches: a prefix alias would turn `lambda-idempotency/cdk` into `src/index.ts/cdk`.
+    alias: Object.entries(packageEntries).map(([specifier, file]) => ({
+      find: new RegExp(`^${specifier}$`),
+      replacement: fileURLToPath(new URL(`../src/${file}`, import.meta.url)),
+    })),
   },
   test: {
     include: ['test/**/*.test.ts'],

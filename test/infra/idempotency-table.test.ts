@@ -2,9 +2,9 @@ import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, waitUntil
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { IdempotencyTable, idempotencyActions } from 'lambda-idempotency/cdk';
 import { describe, expect, it } from 'vitest';
 import { toCreateTableInput } from '../../infra/create-table-input.js';
-import { IdempotencyTable, idempotencyActions } from '../../infra/idempotency-table.js';
 import { idempotencyTableDefinition, sampleTableDefinitions } from '../../infra/tables.js';
 import { defaultAttributeNames } from '../../src/stores/dynamodb-item.js';
 import { testClient } from '../support/dynamodb.js';
@@ -98,5 +98,44 @@ describe('one source of truth for the tables', () => {
       await client.send(new DeleteTableCommand({ TableName: name }));
       expect(Table?.KeySchema?.[0]).toEqual({ AttributeName: definition.partitionKey.name, KeyType: 'HASH' });
     }
+  });
+});
+
+describe('IdempotencyTable options', () => {
+  it('builds a global table with multi-Region strong consistency and a customer-managed key', async () => {
+    const { MultiRegionConsistency } = await import('aws-cdk-lib/aws-dynamodb');
+    const { Key } = await import('aws-cdk-lib/aws-kms');
+    const stack = new Stack(appWithoutBundling(), 'Global', { env: { region: 'us-east-1', account: '123456789012' } });
+    new IdempotencyTable(stack, 'Idempotency', {
+      encryptionKey: new Key(stack, 'Key'),
+      replicaKeyArns: {
+        'us-east-2': 'arn:aws:kms:us-east-2:123456789012:key/a',
+        'us-west-2': 'arn:aws:kms:us-west-2:123456789012:key/b',
+      },
+      replication: { regions: ['us-east-2', 'us-west-2'], consistency: MultiRegionConsistency.STRONG },
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      MultiRegionConsistency: 'STRONG',
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+    });
+    const [table] = Object.values(template.findResources('AWS::DynamoDB::GlobalTable'));
+    const regions = ((table?.Properties.Replicas ?? []) as { Region: string }[]).map((replica) => replica.Region).sort();
+    expect(regions).toEqual(['us-east-1', 'us-east-2', 'us-west-2']);
+  });
+
+  it('sets the table-name variable on a function it grants', async () => {
+    const { Code, Function: LambdaFunction, Runtime } = await import('aws-cdk-lib/aws-lambda');
+    const stack = new Stack(appWithoutBundling(), 'Granted');
+    const table = new IdempotencyTable(stack, 'Idempotency');
+    const fn = new LambdaFunction(stack, 'Fn', {
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromInline('exports.handler=1'),
+    });
+    table.grantIdempotency(fn, { environmentVariable: 'ORDERS_IDEMPOTENCY' });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { ORDERS_IDEMPOTENCY: { Ref: Match.stringLikeRegexp('^IdempotencyTable') } } },
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
+import { idempotencyActions } from 'lambda-idempotency/cdk';
 import { describe, expect, it } from 'vitest';
-import { idempotencyActions } from '../../infra/idempotency-table.js';
 import type { SampleFunction } from '../../infra/sample-function.js';
 import { REFUND_EVENT_SOURCE } from '../../infra/sample-stack.js';
 import { idempotencyTableDefinition, ledgerTableDefinition, paymentsTableDefinition } from '../../infra/tables.js';

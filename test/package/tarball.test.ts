@@ -1,0 +1,159 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTable, type TestTable, testClient } from '../support/dynamodb.js';
+
+/**
+ * The package as a user gets it: `npm pack`, installed into a fresh app with its peers from the
+ * registry, bundled the way CDK's NodejsFunction bundles, and run in separate Node processes.
+ */
+const root = new URL('../..', import.meta.url).pathname;
+const app = mkdtempSync(join(tmpdir(), 'lambda-idempotency-consumer-'));
+let table: TestTable;
+
+function run(command: string, args: readonly string[], env: Record<string, string> = {}): string {
+  return execFileSync(command, args, {
+    cwd: app,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** One invocation of a handler module in its own process, as a Lambda cold start is. */
+function invoke(module: string, event: object, loader: 'require' | 'import'): unknown {
+  const load =
+    loader === 'require'
+      ? `(await import('node:module')).createRequire(process.cwd() + '/')(${JSON.stringify(module)})`
+      : `await import(${JSON.stringify(module)})`;
+  const script = `
+    const { handler } = ${load};
+    const context = { functionName: 'orders', awsRequestId: 'r-' + process.pid, invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:orders',
+      functionVersion: '$LATEST', memoryLimitInMB: '128', logGroupName: '/aws/lambda/orders', logStreamName: 's', callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => 30000, done() {}, fail() {}, succeed() {} };
+    console.log(JSON.stringify(await handler(${JSON.stringify(event)}, context)));`;
+  const output = run(process.execPath, ['--input-type=module', '-e', script], {
+    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamodbEndpoint'),
+    AWS_LAMBDA_FUNCTION_NAME: 'orders',
+    IDEMPOTENCY_TABLE: table.name,
+  });
+  return JSON.parse(output.trim().split('\n').at(-1) ?? 'null');
+}
+
+// What a team writes: Powertools' pattern, an anonymous arrow wrapped at module level.
+function handlerSource(build: string, extra = ''): string {
+  return `import { DynamoDBStore, makeIdempotent } from 'lambda-idempotency';
+${extra}
+const store = new DynamoDBStore({ tableName: process.env.IDEMPOTENCY_TABLE });
+export const handler = makeIdempotent(async (event, context) => {
+  return { orderId: event.orderId, build: ${JSON.stringify(build)}, pid: process.pid, request: context.awsRequestId };
+}, { store, key: 'orderId' });
+`;
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(root, 'dist/esm/index.js')) || !existsSync(join(root, 'dist/cjs/index.js'))) {
+    execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'ignore' });
+  }
+  execFileSync('npm', ['pack', '--silent', '--pack-destination', app], { cwd: root, stdio: 'ignore' });
+  const tarball = readdirSync(app).find((file) => file.endsWith('.tgz'));
+  if (!tarball) throw new Error(`npm pack wrote no tarball into ${app}`);
+  writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'consumer', private: true, type: 'commonjs' })}\n`);
+  run('npm', [
+    'install',
+    '--prefer-offline',
+    '--no-audit',
+    '--no-fund',
+    '--loglevel=error',
+    `./${tarball}`,
+    '@aws-sdk/client-dynamodb@3',
+    '@aws-sdk/util-dynamodb@3',
+    'aws-cdk-lib@2',
+    'constructs@10',
+    'esbuild',
+  ]);
+  table = await createTable(testClient());
+}, 600_000);
+
+afterAll(async () => {
+  await table?.drop();
+  // The app holds aws-cdk-lib: removing it takes longer than the default hook timeout on a busy machine.
+  await rm(app, { recursive: true, force: true });
+}, 120_000);
+
+describe('the packed tarball in a fresh app', () => {
+  it('loads with require() and with import, each with the whole API', () => {
+    const viaRequire = run(process.execPath, ['-e', "console.log(typeof require('lambda-idempotency').makeIdempotent)"]);
+    const viaImport = run(process.execPath, [
+      '--input-type=module',
+      '-e',
+      "const m = await import('lambda-idempotency'); console.log(typeof m.makeIdempotent)",
+    ]);
+    expect(viaRequire.trim()).toBe('function');
+    expect(viaImport.trim()).toBe('function');
+  });
+
+  it('never loads aws-cdk-lib from the core entry', () => {
+    const loaded = run(process.execPath, [
+      '-e',
+      "require('lambda-idempotency'); console.log(Object.keys(require.cache).some((file) => file.includes('aws-cdk-lib')))",
+    ]);
+    expect(loaded.trim()).toBe('false');
+  });
+
+  it('loads an anonymous wrapped handler and replays its result to a retry in another process', () => {
+    writeFileSync(join(app, 'handler.mjs'), handlerSource('plain'));
+    const first = invoke('./handler.mjs', { orderId: 'anonymous-1' }, 'import') as { pid: number; build: string };
+    const retry = invoke('./handler.mjs', { orderId: 'anonymous-1' }, 'import');
+    expect(first.build).toBe('plain');
+    expect(retry).toEqual(first);
+  });
+
+  it('replays across two different minified CommonJS builds of one function', () => {
+    writeFileSync(join(app, 'v1.mjs'), handlerSource('v1'));
+    writeFileSync(
+      join(app, 'v2.mjs'),
+      handlerSource(
+        'v2',
+        'export function auditTrail(entry) { return ["audit", entry].join(":"); }\nconsole.log(auditTrail("loaded"));',
+      ),
+    );
+    for (const version of ['v1', 'v2']) {
+      // NodejsFunction's flags; the AWS SDK v3 is external, as the Node.js runtimes ship it.
+      run(join(app, 'node_modules/.bin/esbuild'), [
+        `${version}.mjs`,
+        '--bundle',
+        '--minify',
+        '--platform=node',
+        '--format=cjs',
+        '--external:@aws-sdk/*',
+        `--outfile=${version}.cjs`,
+      ]);
+    }
+    const first = invoke('./v1.cjs', { orderId: 'deploy-1' }, 'require') as { build: string };
+    const afterDeploy = invoke('./v2.cjs', { orderId: 'deploy-1' }, 'require');
+    expect(first.build).toBe('v1');
+    expect(afterDeploy).toEqual(first);
+  });
+
+  it('synthesizes the IdempotencyTable from lambda-idempotency/cdk with TTL and point-in-time recovery', () => {
+    const script = `
+      const { App, Stack } = require('aws-cdk-lib');
+      const { IdempotencyTable } = require('lambda-idempotency/cdk');
+      const app = new App({ outdir: 'cdk.out' });
+      new IdempotencyTable(new Stack(app, 'Consumer'), 'Idempotency');
+      const template = app.synth().getStackByName('Consumer').template;
+      console.log(JSON.stringify(Object.values(template.Resources).filter((r) => r.Type === 'AWS::DynamoDB::GlobalTable')));`;
+    const tables = JSON.parse(run(process.execPath, ['-e', script]).trim()) as {
+      Properties: { TimeToLiveSpecification: unknown; Replicas: { PointInTimeRecoverySpecification: unknown }[] };
+      DeletionPolicy: string;
+    }[];
+    expect(tables).toHaveLength(1);
+    expect(tables[0]?.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
+    expect(tables[0]?.Properties.Replicas[0]?.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(tables[0]?.DeletionPolicy).toBe('Retain');
+  }, 120_000); // loading aws-cdk-lib in a fresh process
+});
