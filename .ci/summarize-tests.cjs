@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Usage: .ci/summarize-tests <major>...
+// One "nodeN: P passed, F failed" line per runtime from test-results/nodeN.json, then the total as the
+// last line. Exits non-zero when a runtime's report is missing, has a failure, or ran no tests.
+const fs = require('node:fs');
+const path = require('node:path');
+
+let passed = 0;
+let failed = 0;
+let ok = true;
+for (const major of process.argv.slice(2)) {
+  const file = path.join(__dirname, '..', 'test-results', `node${major}.json`);
+  if (!fs.existsSync(file)) {
+    console.log(`node${major}: 0 passed, 0 failed (no report: the run did not finish)`);
+    ok = false;
+    continue;
+  }
+  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  // A file that fails to load has no tests to count; vitest marks it failed, so count it as one failure.
+  const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  const runtimeFailed = report.numFailedTests + brokenFiles;
+  console.log(`node${major}: ${report.numPassedTests} passed, ${runtimeFailed} failed`);
+  passed += report.numPassedTests;
+  failed += runtimeFailed;
+  if (runtimeFailed > 0 || report.numPassedTests === 0 || report.success === false) ok = false;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(ok ? 0 : 1);
