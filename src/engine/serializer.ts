@@ -4,7 +4,9 @@
  * stores it apart, so it replays as `undefined`.
  */
 export interface ResultSerializer {
+  /** The text to store for a handler's result; throwing here completes the record with `ResultNotSerializableError`. */
   serialize(value: unknown): string;
+  /** The value a replay returns, from the stored text. */
   deserialize(text: string): unknown;
 }
 
