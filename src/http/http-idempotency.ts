@@ -63,6 +63,12 @@ export function isRetryableStatus(statusCode: number): boolean {
  *
  * Works with API Gateway REST (v1) and HTTP (v2) APIs, Lambda Function URLs and ALB.
  *
+ * Ordering rule: register it after every middleware that can answer early in `before` (an
+ * authorizer's 401, a validator's 400). Middy skips every `after` and `onError` after an early
+ * answer, so one given by a middleware registered later leaves the key in progress until its
+ * in-progress expiry, and retries get 409 until then. Register body parsers after it too, so it
+ * fingerprints the bytes the client sent. See docs/http.md.
+ *
  * @example
  * export const handler = middy(createPayment).use(httpIdempotency({ store }));
  */
