@@ -23,6 +23,8 @@ export function fingerprintMaterial(request: HttpRequestView, headerNames: reado
 
 function bodyMaterial(request: HttpRequestView): unknown {
   const { body } = request;
+  // A body parser ran first: the value it parsed fingerprints as the same JSON text would.
+  if (request.parsedBody !== undefined) return { json: hashMaterial(request.parsedBody) };
   if (body === undefined || body.length === 0) return null;
   if (JSON_MEDIA_TYPE.test(request.headers.get('content-type')?.[0] ?? '')) {
     try {

@@ -66,8 +66,8 @@ export function isRetryableStatus(statusCode: number): boolean {
  * Ordering rule: register it after every middleware that can answer early in `before` (an
  * authorizer's 401, a validator's 400). Middy skips every `after` and `onError` after an early
  * answer, so one given by a middleware registered later leaves the key in progress until its
- * in-progress expiry, and retries get 409 until then. Register body parsers after it too, so it
- * fingerprints the bytes the client sent. See docs/http.md.
+ * in-progress expiry, and retries get 409 until then. A body parser may run before or after it:
+ * a parsed body fingerprints as its JSON text does. See docs/http.md.
  *
  * @example
  * export const handler = middy(createPayment).use(httpIdempotency({ store }));
