@@ -48,6 +48,7 @@ export {
   type HttpIdempotencyOptions,
   type HttpScopeRequest,
   httpIdempotency,
+  isRetryableStatus,
 } from './http/http-idempotency.js';
 export { HttpProblemType } from './http/problem.js';
 export { REPLAYED_HEADER } from './http/replay.js';

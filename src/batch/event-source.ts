@@ -19,18 +19,25 @@ export interface EventSource {
 const sqs: EventSource = {
   kind: 'sqs',
   itemIdentifier: (record) => (record as SQSRecord).messageId,
-  defaultKey: (record) => (record as SQSRecord).messageId,
+  // Two queues can feed one function: the queue ARN keeps their message ids apart.
+  defaultKey: (record) => [(record as SQSRecord).eventSourceARN ?? '', (record as SQSRecord).messageId],
   defaultGroup: () => undefined,
 };
 
 /**
  * A FIFO producer's retry carries the same deduplication id under a new message id; SQS only
  * drops it within its 5-minute window, the idempotency table for the whole `ttlSeconds`.
+ * A queue may deduplicate per message group (high-throughput FIFO) and the record cannot tell, so
+ * the default key is the narrower scope: queue ARN, message group and deduplication id. A queue
+ * deduplicating queue-wide wants `key: (record) => [record.eventSourceARN, record.attributes.MessageDeduplicationId]`.
  */
 const sqsFifo: EventSource = {
   kind: 'sqs-fifo',
   itemIdentifier: sqs.itemIdentifier,
-  defaultKey: (record) => (record as SQSRecord).attributes?.MessageDeduplicationId || (record as SQSRecord).messageId,
+  defaultKey: (record) => {
+    const { attributes, eventSourceARN, messageId } = record as SQSRecord;
+    return [eventSourceARN ?? '', attributes?.MessageGroupId ?? '', attributes?.MessageDeduplicationId || messageId];
+  },
   defaultGroup: (record) => (record as SQSRecord).attributes?.MessageGroupId,
 };
 
@@ -53,7 +60,11 @@ const kinesis: EventSource = {
 const dynamodb: EventSource = {
   kind: 'dynamodb',
   itemIdentifier: (record) => (record as DynamoDBRecord).dynamodb?.SequenceNumber ?? '',
-  defaultKey: (record) => (record as DynamoDBRecord).eventID,
+  // Two tables' streams can feed one function: the stream ARN keeps their event ids apart.
+  defaultKey: (record) => {
+    const { eventID, eventSourceARN } = record as DynamoDBRecord;
+    return eventID ? [eventSourceARN ?? '', eventID] : undefined;
+  },
   defaultGroup: (record) => {
     const keys = (record as DynamoDBRecord).dynamodb?.Keys;
     return keys === undefined ? undefined : canonicalJson(keys);

@@ -1,3 +1,4 @@
+import { parseJsonLossless } from '../engine/lossless-json.js';
 import type { Selector } from '../engine/selector.js';
 import { IdempotencyConfigError, IdempotencyError } from '../errors.js';
 import { MalformedRecordError } from './errors.js';
@@ -46,7 +47,7 @@ function parseOnPath(text: string, path: readonly string[], itemIdentifier: stri
   const where = path.join('.');
   const json = isKinesisData(path) ? Buffer.from(text, 'base64').toString('utf8') : text;
   try {
-    return JSON.parse(json);
+    return parseJsonLossless(json);
   } catch (error) {
     const what = isKinesisData(path) ? `"${where}" does not decode to JSON` : `"${where}" is not JSON`;
     throw new MalformedRecordError(itemIdentifier, `${what} (${messageOf(error)})`, { cause: error });

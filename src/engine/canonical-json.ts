@@ -1,4 +1,5 @@
 import { InvalidIdempotencyKeyError } from '../errors.js';
+import { ExactNumber } from './lossless-json.js';
 
 /**
  * Serializes key material so that equal data gives equal text: object keys are sorted at every
@@ -27,6 +28,8 @@ function write(value: unknown, ancestors: Set<object>, path: string): string {
 }
 
 function writeObject(value: object, ancestors: Set<object>, path: string): string {
+  // A number past a double's precision, read losslessly: its value in canonical decimal, as a JSON number.
+  if (value instanceof ExactNumber) return value.canonical;
   if (ancestors.has(value)) throw invalid(path, 'the value refers to itself (a cycle)');
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return write(toJSON.call(value), ancestors, path);

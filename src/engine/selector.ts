@@ -1,4 +1,5 @@
 import { IdempotencyConfigError } from '../errors.js';
+import { parseJsonLossless } from './lossless-json.js';
 
 /**
  * Picks part of an input: a function, or a dotted path such as `'body.orderId'` or
@@ -50,7 +51,7 @@ function parseJsonContainer(text: string): unknown {
   const first = text.trimStart()[0];
   if (first !== '{' && first !== '[') return undefined;
   try {
-    return JSON.parse(text);
+    return parseJsonLossless(text);
   } catch {
     return undefined;
   }

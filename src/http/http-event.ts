@@ -34,6 +34,11 @@ export interface HttpRequestView {
   readonly query: ReadonlyArray<readonly [string, string]>;
   /** The body's bytes, base64-decoded when the source encoded it; undefined when there is none. */
   readonly body: Buffer | undefined;
+  /**
+   * The body as a body parser registered earlier left it (an object instead of text), else
+   * undefined. Set only when `body` is undefined for that reason.
+   */
+  readonly parsedBody?: unknown;
   /** Whether the event carries multi-value headers, so responses must too (ALB, REST). */
   readonly multiValueHeaders: boolean;
 }
@@ -68,6 +73,7 @@ export function describeHttpRequest(event: unknown): HttpRequestView | undefined
       headers: collectHeaders(http.headers, undefined),
       query: [...new URLSearchParams(http.rawQueryString ?? '')],
       body: bodyBytes(http.body, http.isBase64Encoded),
+      ...parsedBodyOf(http.body),
       multiValueHeaders: false,
     };
   }
@@ -82,6 +88,7 @@ export function describeHttpRequest(event: unknown): HttpRequestView | undefined
     headers: collectHeaders(v1.headers, v1.multiValueHeaders),
     query: pairsOf(v1.queryStringParameters, v1.multiValueQueryStringParameters),
     body: bodyBytes(v1.body, v1.isBase64Encoded),
+    ...parsedBodyOf(v1.body),
     multiValueHeaders: isAlb(http) ? v1.multiValueHeaders !== undefined : false,
   };
 }
@@ -108,7 +115,12 @@ function collectHeaders(single: HeaderRecord, multi: MultiHeaderRecord): Map<str
   return headers;
 }
 
-function bodyBytes(body: string | null | undefined, isBase64Encoded: boolean | undefined): Buffer | undefined {
-  if (body === null || body === undefined) return undefined;
+/** `@middy/http-json-body-parser` and its kind replace the text with the value it holds. */
+function parsedBodyOf(body: unknown): { parsedBody?: unknown } {
+  return body !== null && typeof body === 'object' ? { parsedBody: body } : {};
+}
+
+function bodyBytes(body: unknown, isBase64Encoded: boolean | undefined): Buffer | undefined {
+  if (typeof body !== 'string') return undefined;
   return isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
 }

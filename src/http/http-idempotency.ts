@@ -28,7 +28,10 @@ export interface HttpIdempotencyOptions extends Omit<IdempotencyOptions<HttpEven
   readonly scope?: (request: HttpScopeRequest) => unknown;
   /** Header names (any case) that must match on a retry, beside path, query and body. Default none. */
   readonly fingerprintHeaders?: readonly string[];
-  /** Responses with these status codes are not stored: the claim is released and a retry runs again. Default: 5xx. */
+  /**
+   * Responses with these status codes are not stored: the claim is released and a retry runs again.
+   * Default: 5xx, 408, 425 and 429 ({@link isRetryableStatus}). A status sent as digits (`'500'`) counts as its number.
+   */
   readonly releaseStatus?: (statusCode: number) => boolean;
   /** The `Retry-After` seconds sent with a 409 while the first request is still running. Default 1. */
   readonly retryAfterSeconds?: number;
@@ -41,16 +44,31 @@ export function defaultHttpScope(request: HttpScopeRequest): unknown {
   return { method: request.method, route: request.route, caller: request.caller ?? null };
 }
 
-const isServerError = (statusCode: number) => statusCode >= 500;
+/**
+ * Statuses a retry may turn out differently for: server errors, and the three client statuses that
+ * mean "not now" rather than "not this": 408 Request Timeout, 425 Too Early, 429 Too Many Requests.
+ */
+const TRANSIENT_CLIENT_STATUSES = new Set([408, 425, 429]);
+
+/** The default of `releaseStatus`: 5xx, 408, 425 and 429 release the key; everything else is stored. */
+export function isRetryableStatus(statusCode: number): boolean {
+  return statusCode >= 500 || TRANSIENT_CLIENT_STATUSES.has(statusCode);
+}
 
 /**
  * Middy middleware giving an HTTP endpoint Idempotency-Key semantics (IETF draft, as Stripe does):
  * the first POST or PATCH with a key runs, its response (2xx or 4xx) is stored, and every retry
  * receives that response again with `Idempotent-Replayed: true`. A missing or malformed key is a
  * 400, a key reused for another request a 422, a key still in progress a 409 with `Retry-After`,
- * each as `application/problem+json`. 5xx responses and thrown errors release the key.
+ * each as `application/problem+json`. 5xx, 408, 425 and 429 responses and thrown errors release the key.
  *
  * Works with API Gateway REST (v1) and HTTP (v2) APIs, Lambda Function URLs and ALB.
+ *
+ * Ordering rule: register it after every middleware that can answer early in `before` (an
+ * authorizer's 401, a validator's 400). Middy skips every `after` and `onError` after an early
+ * answer, so one given by a middleware registered later leaves the key in progress until its
+ * in-progress expiry, and retries get 409 until then. A body parser may run before or after it:
+ * a parsed body fingerprints as its JSON text does. See docs/http.md.
  *
  * @example
  * export const handler = middy(createPayment).use(httpIdempotency({ store }));
@@ -183,7 +201,7 @@ function validate(options: HttpIdempotencyOptions) {
     requireKey: options.requireKey ?? true,
     scope: options.scope ?? defaultHttpScope,
     fingerprintHeaders: headers.map((name) => name.toLowerCase()),
-    releaseStatus: options.releaseStatus ?? isServerError,
+    releaseStatus: options.releaseStatus ?? isRetryableStatus,
     retryAfterSeconds,
   };
 }

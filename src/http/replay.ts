@@ -4,13 +4,27 @@ import type { HttpRequestView } from './http-event.js';
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 type StructuredResponse = {
-  statusCode: number;
+  statusCode: number | string;
   headers?: Record<string, unknown>;
   multiValueHeaders?: Record<string, unknown>;
 };
 
+/** API Gateway and ALB accept the status code as a number or as its decimal digits (`'500'`). */
+const STATUS_DIGITS = /^\d{3}$/;
+
+/** The status code a response field spells, or undefined when it is neither a number nor three digits. */
+export function statusCodeValue(field: unknown): number | undefined {
+  if (typeof field === 'number') return Number.isInteger(field) ? field : undefined;
+  if (typeof field === 'string' && STATUS_DIGITS.test(field)) return Number(field);
+  return undefined;
+}
+
 function isStructured(response: unknown): response is StructuredResponse {
-  return response !== null && typeof response === 'object' && typeof (response as StructuredResponse).statusCode === 'number';
+  return (
+    response !== null &&
+    typeof response === 'object' &&
+    statusCodeValue((response as { statusCode?: unknown }).statusCode) !== undefined
+  );
 }
 
 /**
@@ -18,7 +32,7 @@ function isStructured(response: unknown): response is StructuredResponse {
  * into a 200 JSON response; the other sources reject it, so it is a success wherever it can occur.
  */
 export function statusOf(response: unknown): number {
-  return isStructured(response) ? response.statusCode : 200;
+  return isStructured(response) ? (statusCodeValue(response.statusCode) ?? 200) : 200;
 }
 
 /**

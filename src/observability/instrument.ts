@@ -11,6 +11,7 @@ import {
   PayloadMismatchError,
   UnstorableResultError,
 } from '../errors.js';
+import { statusCodeValue } from '../http/replay.js';
 import { announceDisabled, isIdempotencyDisabled } from './kill-switch.js';
 import type { IdempotencyOutcome, OutcomeKind, OutcomePhase, OutcomeSink } from './outcome.js';
 
@@ -303,6 +304,8 @@ function describe(error: unknown): { name: string; message: string } {
 
 /** The status of an HTTP-shaped result (API Gateway, Function URL, ALB), else undefined. */
 function statusOf(value: unknown): number | undefined {
-  const status = (value as { statusCode?: unknown } | null)?.statusCode;
-  return typeof value === 'object' && typeof status === 'number' ? status : undefined;
+  // API Gateway also takes the status as its digits ('500'); the outcome reports the number.
+  return typeof value === 'object' && value !== null
+    ? statusCodeValue((value as { statusCode?: unknown }).statusCode)
+    : undefined;
 }
