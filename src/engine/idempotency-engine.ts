@@ -9,6 +9,7 @@ import type { IdempotencyOptions } from './options.js';
 import { epochSeconds, hasExpired, type IdempotencyRecord, isLapsed, lapseJudgedAt, type StoredResult } from './record.js';
 import { createReporter } from './reporter.js';
 import { createResultCodec } from './result-codec.js';
+import { runOnce } from './run-once.js';
 import { jsonSerializer } from './serializer.js';
 import { validateOptions } from './validate-options.js';
 
@@ -213,21 +214,7 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
     throw new InProgressError(identity.id, lastSeen?.inProgressUntil);
   }
 
-  async function run<R>(request: InvocationRequest<TInput>, handler: () => Promise<R>): Promise<R> {
-    const begun = await begin(request);
-    // A replay is the stored form of an earlier R; the serializer is trusted to round-trip it.
-    if (begun.kind === 'replay') return begun.value as R;
-    if (begun.kind === 'unkeyed') return handler();
-    let value: R;
-    try {
-      value = await handler();
-    } catch (error) {
-      await begun.attempt.fail();
-      throw error;
-    }
-    await begun.attempt.complete(value);
-    return value;
-  }
+  const run = <R>(request: InvocationRequest<TInput>, handler: () => Promise<R>) => runOnce(begin, request, handler);
 
   return { begin, run };
 }

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { Attempt, Begin, IdempotencyEngine, InvocationRequest } from '../engine/idempotency-engine.js';
 import type { IdempotencyOptions } from '../engine/options.js';
+import { runOnce } from '../engine/run-once.js';
 import type { IdempotencyStore } from '../engine/store.js';
 import { validateOptions } from '../engine/validate-options.js';
 import {
@@ -208,20 +209,7 @@ export function instrumentEngine<TInput>(
   }
 
   // The engine's own `run` calls its unwrapped `begin`; this one goes through the wrapper.
-  async function run<R>(request: InvocationRequest<TInput>, handler: () => Promise<R>): Promise<R> {
-    const begun = await begin(request);
-    if (begun.kind === 'replay') return begun.value as R;
-    if (begun.kind === 'unkeyed') return handler();
-    let value: R;
-    try {
-      value = await handler();
-    } catch (error) {
-      await begun.attempt.fail();
-      throw error;
-    }
-    await begun.attempt.complete(value);
-    return value;
-  }
+  const run = <R>(request: InvocationRequest<TInput>, handler: () => Promise<R>) => runOnce(begin, request, handler);
 
   return { begin, run };
 }

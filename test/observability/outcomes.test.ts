@@ -58,9 +58,9 @@ describe('one outcome per invocation, with its log line and EMF document', () =>
     await once({ orderId: key, amount: 5 }, lambdaContext());
     expect(sinks.outcomes.map((outcome) => outcome.kind)).toEqual(['executed', 'replayed']);
     const [executed, replayed] = sinks.outcomes;
-    expect(executed?.recordId).toMatch(/^orders-fn\.charge#[A-Za-z0-9+/_=-]+$/);
+    expect(executed?.recordId).toMatch(/^orders-fn#[A-Za-z0-9+/_=-]+$/);
     expect(executed?.recordId).not.toContain(key);
-    expect(executed?.scope).toBe('orders-fn.charge');
+    expect(executed?.scope).toBe('orders-fn');
     expect(executed?.requests).toEqual({ claim: 1, get: 0, complete: 1, release: 0, total: 2 });
     expect(executed?.phases.settle?.operation).toBe('complete');
     expect(replayed?.requests.total).toBe(1);

@@ -55,7 +55,7 @@ describe.skipIf(!runnable)(titled('ValkeyStore faults', runnable ? availability 
           await raw(['SCRIPT', 'FLUSH']);
           return 'charged';
         },
-        { store, key: 'id' },
+        { store, key: 'id', keyPrefix: 'flushed' },
       );
       const id = randomUUID();
       expect(await charge({ id })).toBe('charged');
@@ -74,7 +74,7 @@ describe.skipIf(!runnable)(titled('ValkeyStore faults', runnable ? availability 
         async function wrongType(_request: { id: string }) {
           executions++;
         },
-        { store, key: 'id' },
+        { store, key: 'id', keyPrefix: 'wrongType' },
       );
       const error = await charge({ id }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(StoreError);
