@@ -85,18 +85,24 @@ describe.each(middies)('%s: a claim whose handler may have run is never released
   });
 });
 
+/** An inner idempotent charge that signals when invocation `index` entered it, then waits for `mayFinish`. */
+function blockingInnerCharge(name: string) {
+  const innerRan = [deferred(), deferred()];
+  const mayFinish = deferred();
+  const chargeCard = makeIdempotent(
+    async (payment: { paymentId: string; index: number }) => {
+      innerRan[payment.index]?.resolve();
+      await mayFinish.promise;
+      return payment.paymentId;
+    },
+    { store: fixture.store, key: 'paymentId', name },
+  );
+  return { innerRan, mayFinish, chargeCard };
+}
+
 describe.each(middies)('%s: an inner makeIdempotent without a context', (_label, middy) => {
   it('claims for its invocation remaining time, and never less than its own when invocations overlap', async () => {
-    const innerRan = [deferred(), deferred()];
-    const mayFinish = deferred();
-    const chargeCard = makeIdempotent(
-      async (payment: { paymentId: string; index: number }) => {
-        innerRan[payment.index]?.resolve();
-        await mayFinish.promise;
-        return payment.paymentId;
-      },
-      { store: fixture.store, key: 'paymentId', name: 'charge-card' },
-    );
+    const { innerRan, mayFinish, chargeCard } = blockingInnerCharge('charge-card');
     const handler = middy(async (event: OrderEvent & { index?: number }) =>
       chargeCard({ paymentId: event.orderId, index: event.index ?? 0 }),
     ).use(idempotency<OrderEvent>({ store: fixture.store, key: 'orderId' }));
@@ -148,16 +154,7 @@ describe('an inner makeIdempotent outside any invocation', () => {
 
 describe('an inner makeIdempotent inside makeIdempotent or idempotentBatch', () => {
   it('claims for exactly its own invocation remaining time, with overlapping invocations kept apart', async () => {
-    const innerRan = [deferred(), deferred()];
-    const mayFinish = deferred();
-    const chargeCard = makeIdempotent(
-      async (payment: { paymentId: string; index: number }) => {
-        innerRan[payment.index]?.resolve();
-        await mayFinish.promise;
-        return payment.paymentId;
-      },
-      { store: fixture.store, key: 'paymentId', name: 'charge-card-inner' },
-    );
+    const { innerRan, mayFinish, chargeCard } = blockingInnerCharge('charge-card-inner');
     const handler = makeIdempotent(
       async (event: { orderId: string; index: number }, _context: Context) =>
         chargeCard({ paymentId: event.orderId, index: event.index }),
