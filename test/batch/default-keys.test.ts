@@ -35,6 +35,24 @@ describe('default record keys follow each source’s own deduplication scope', (
     expect(runs).toHaveLength(first.Records.length * 2);
   });
 
+  it('runs a FIFO message once across message groups with the documented queue-wide key, and still once per queue', async () => {
+    const runs: string[] = [];
+    const handler = idempotentBatch(async (record: SQSRecord) => void runs.push(record.eventSourceARN), {
+      store: fixture.store,
+      logger: recordingLogger(),
+      key: (record: SQSRecord) => [record.eventSourceARN, record.attributes.MessageDeduplicationId],
+    });
+    const context = freshContext();
+    const first = sampleEvent<SQSEvent>('sqs-fifo');
+    await handler(first, context);
+    const otherGroup = sampleEvent<SQSEvent>('sqs-fifo');
+    for (const record of otherGroup.Records) record.attributes.MessageGroupId = `${record.attributes.MessageGroupId}-b`;
+    await handler(otherGroup, context);
+    expect(runs).toHaveLength(first.Records.length);
+    await handler(fromOtherSource(sampleEvent<SQSEvent>('sqs-fifo')), context);
+    expect(runs).toHaveLength(first.Records.length * 2);
+  });
+
   it.each(['sqs-fifo', 'sqs'] as const)('runs a %s message again when the same ids arrive from another queue', async (sample) => {
     let runs = 0;
     const handler = idempotentBatch(async () => void runs++, { store: fixture.store, logger: recordingLogger() });

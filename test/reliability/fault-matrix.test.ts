@@ -23,6 +23,8 @@ interface Target {
   /** The step whose requests get the fault. */
   readonly step: 'A' | 'B';
   readonly handlerThrows?: boolean;
+  /** Sent only by an endpoint that does not return the existing item with a failed claim. */
+  readonly fallbackRead?: boolean;
 }
 
 const TARGETS: readonly Target[] = [
@@ -30,7 +32,7 @@ const TARGETS: readonly Target[] = [
   { label: 'complete UpdateItem', operation: 'UpdateItem', step: 'A' },
   { label: 'release DeleteItem (handler threw)', operation: 'DeleteItem', step: 'A', handlerThrows: true },
   { label: 'claim PutItem (duplicate)', operation: 'PutItem', step: 'B' },
-  { label: 'fallback GetItem (duplicate)', operation: 'GetItem', step: 'B' },
+  { label: 'fallback GetItem (duplicate)', operation: 'GetItem', step: 'B', fallbackRead: true },
 ];
 const FAULTS: readonly FaultKind[] = ['throttle', 'server-error', 'slow-response', 'late-request', 'lost-response', 'reset'];
 /** `once`: the SDK's retry rides it out. `always`: every attempt fails, the SDK and the engine give up. */
@@ -52,15 +54,21 @@ interface CellResult {
   readonly violations: readonly Violation[];
 }
 
+const HARNESS = { timeoutMs: 250, delayMs: 600 } as const;
 let harness: Harness;
 beforeAll(async () => {
-  harness = await startHarness({ timeoutMs: 250, delayMs: 600 });
+  harness = await startHarness(HARNESS);
 });
 afterAll(async () => {
   await harness?.stop();
 });
 
-async function runCell(target: Target, fault: FaultKind, mode: Mode): Promise<CellResult> {
+/** The targets whose request the harness's endpoint sends; a fault on a request never sent tests nothing. */
+function sentBy(endpoint: Harness, targets: readonly Target[]): readonly Target[] {
+  return targets.filter((target) => !(target.fallbackRead && endpoint.returnsItemOnConditionFailure));
+}
+
+async function runCell(harness: Harness, target: Target, fault: FaultKind, mode: Mode): Promise<CellResult> {
   const clock = manualClock(Date.UTC(2026, 10, 29, 12, 0, 0));
   const container = harness.container({ clock: clock.now, inProgressTimeoutMs: IN_PROGRESS_TIMEOUT_MS, ttlSeconds: TTL_SECONDS });
   const key = `matrix-${fault}-${mode}-${randomUUID()}`;
@@ -100,9 +108,15 @@ async function runCell(target: Target, fault: FaultKind, mode: Mode): Promise<Ce
   };
 }
 
-it('fault matrix: no double execution, no overwritten result, no stuck claim, for every fault on every request', async () => {
-  const cells = TARGETS.flatMap((target) => FAULTS.flatMap((fault) => MODES.map((mode) => ({ target, fault, mode }))));
-  const rounds = SOAK ? 5 : 1;
+interface Matrix {
+  readonly results: readonly CellResult[];
+  readonly table: string;
+  readonly summary: string;
+}
+
+async function runMatrix(harness: Harness, targets: readonly Target[], rounds: number): Promise<Matrix> {
+  const sent = sentBy(harness, targets);
+  const cells = sent.flatMap((target) => FAULTS.flatMap((fault) => MODES.map((mode) => ({ target, fault, mode }))));
   const results: CellResult[] = [];
   for (let round = 0; round < rounds; round++) {
     results.push(
@@ -111,16 +125,17 @@ it('fault matrix: no double execution, no overwritten result, no stuck claim, fo
         cells.map(
           ({ target, fault, mode }) =>
             () =>
-              runCell(target, fault, mode),
+              runCell(harness, target, fault, mode),
         ),
       )),
     );
   }
 
-  const grid = TARGETS.flatMap((target) =>
+  const grid = targets.flatMap((target) =>
     MODES.map((mode) => [
       `${target.label}, ${mode}`,
       ...FAULTS.map((fault) => {
+        if (!sent.includes(target)) return 'not sent by this endpoint';
         const cell = results.filter((result) => result.target === target && result.fault === fault && result.mode === mode);
         const counts = tally(cell.flatMap((result) => result.violations));
         const ok = cell.every((result) => result.violations.length === 0 && result.injected > 0);
@@ -136,13 +151,36 @@ it('fault matrix: no double execution, no overwritten result, no stuck claim, fo
     `${results.length} cells (${cells.length} distinct × ${rounds}), ${harness.proxy.faultsInjected()} faults injected.`,
     `Totals: ${totals['double-execution']} double executions within a live claim, ${totals.overwritten} overwritten results, ${totals['stuck-claim']} claims stuck past their in-progress expiry, ${totals['wrong-replay']} wrong replays, ${totals['lost-result']} lost results.`,
   ].join('\n');
-  console.log(`\nFault matrix\n${table}\n${summary}\n`);
-  await publish('fault-matrix', `${table}\n\n${summary}`);
+  return { results, table, summary };
+}
 
+function expectSound(results: readonly CellResult[]): void {
   for (const result of results) {
     expect(result.injected, `${result.target.label} × ${result.fault} (${result.mode}) injected no fault`).toBeGreaterThan(0);
     expect(result.violations, `${result.target.label} × ${result.fault} (${result.mode})`).toEqual([]);
     // Whatever happened before the expiry, the key ends completed: nothing lost, nothing stuck.
     expect(result.finalStatus).toBe('COMPLETED');
+  }
+}
+
+it('fault matrix: no double execution, no overwritten result, no stuck claim, for every fault on every request', async () => {
+  const { results, table, summary } = await runMatrix(harness, TARGETS, SOAK ? 5 : 1);
+  console.log(`\nFault matrix\n${table}\n${summary}\n`);
+  await publish('fault-matrix', `${table}\n\n${summary}`);
+  expectSound(results);
+}, 120_000);
+
+it('the fault matrix faults only the requests its endpoint sends: against one that returns the old item, the duplicate sends no fallback read', async () => {
+  const likeDynamoDB = await startHarness({ ...HARNESS, emulateReturnedOldItem: true });
+  try {
+    expect(likeDynamoDB.returnsItemOnConditionFailure).toBe(true);
+    expect(harness.returnsItemOnConditionFailure).toBe(false);
+    const duplicateRequests = TARGETS.filter((target) => target.step === 'B');
+    expect(sentBy(likeDynamoDB, duplicateRequests).map((target) => target.operation)).toEqual(['PutItem']);
+    const { results } = await runMatrix(likeDynamoDB, duplicateRequests, 1);
+    expect(results.length).toBe(FAULTS.length * MODES.length);
+    expectSound(results);
+  } finally {
+    await likeDynamoDB.stop();
   }
 }, 120_000);

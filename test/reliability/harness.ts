@@ -12,6 +12,7 @@ import {
 import { createTable, endpoint, type TestTable, testClient } from '../support/dynamodb.js';
 import { faultClient } from '../support/fault-client.js';
 import { FaultProxy, type FaultRule, type InjectedRule } from '../support/fault-proxy.js';
+import { returnsItemOnConditionFailure } from '../support/fixtures.js';
 import {
   type CallOutcome,
   type Execution,
@@ -20,6 +21,7 @@ import {
   observe,
   type StepRecord,
 } from '../support/idempotency-model.js';
+import { emulateReturnedOldItem } from '../support/return-old-item.js';
 
 /** Whether `npm run soak` asked for the long runs. */
 export const SOAK = process.env.IDEMPOTENCY_SOAK === '1' || process.env.IDEMPOTENCY_SOAK === 'true';
@@ -43,6 +45,8 @@ export interface Harness {
   readonly store: DynamoDBStore;
   readonly ledger: Ledger;
   readonly warnings: IdempotencyWarning[];
+  /** Whether the store's endpoint returns the old item with a failed condition (then a duplicate sends no GetItem). */
+  readonly returnsItemOnConditionFailure: boolean;
   recordId(key: string): string;
   /** One container of the function under test (an engine with these options, over both clients). */
   container(options: ContainerOptions): Container;
@@ -66,13 +70,27 @@ export interface Container {
   readonly calm: IdempotencyEngine<KeyedInput>;
 }
 
-export async function startHarness(options: { seed?: number; timeoutMs?: number; delayMs?: number } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  readonly seed?: number;
+  readonly timeoutMs?: number;
+  readonly delayMs?: number;
+  /**
+   * Make the store's clients behave as DynamoDB does where dynalite does not: a failed claim
+   * carries the existing item, read through the direct client (so no fault reaches that read).
+   */
+  readonly emulateReturnedOldItem?: boolean;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const direct = testClient();
   const table = await createTable(direct);
   const proxy = await new FaultProxy({ upstream: endpoint(), seed: options.seed, delayMs: options.delayMs }).start();
   const client = faultClient(proxy.endpoint, { timeoutMs: options.timeoutMs });
   const store = new DynamoDBStore({ tableName: table.name, client });
   const calmClient = faultClient(proxy.endpoint, { timeoutMs: 10_000 });
+  if (options.emulateReturnedOldItem) {
+    for (const emulating of [client, calmClient]) emulateReturnedOldItem(emulating, direct, table.name);
+  }
   const calmStore = new DynamoDBStore({ tableName: table.name, client: calmClient });
   const warnings: IdempotencyWarning[] = [];
   const engineOver = (over: DynamoDBStore, engineOptions: ContainerOptions) =>
@@ -92,6 +110,7 @@ export async function startHarness(options: { seed?: number; timeoutMs?: number;
     store,
     ledger: new Ledger(),
     warnings,
+    returnsItemOnConditionFailure: await returnsItemOnConditionFailure(calmClient, table.name),
     recordId: (key) => `${KEY_PREFIX}#${hashMaterial(key)}`,
     container: (engineOptions) => ({ faulty: engineOver(store, engineOptions), calm: engineOver(calmStore, engineOptions) }),
     async stop() {

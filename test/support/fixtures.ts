@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { DynamoDBStore, type IdempotencyWarning } from '../../src/index.js';
 import { countCommands, createTable, type TestTable, testClient } from './dynamodb.js';
@@ -76,7 +76,7 @@ export async function storeFixture(): Promise<StoreFixture> {
     table,
     store,
     commands,
-    returnsItemOnConditionFailure: await probeReturnValues(client, table.name),
+    returnsItemOnConditionFailure: await returnsItemOnConditionFailure(client, table.name),
     async rawItem(id) {
       const output = await client.send(
         new GetItemCommand({ TableName: table.name, Key: { id: { S: id } }, ConsistentRead: true }),
@@ -86,7 +86,12 @@ export async function storeFixture(): Promise<StoreFixture> {
   };
 }
 
-async function probeReturnValues(client: ReturnType<typeof testClient>, tableName: string): Promise<boolean> {
+/**
+ * Whether the endpoint behind `client` returns the existing item with a failed condition
+ * (`ReturnValuesOnConditionCheckFailure`): DynamoDB does, dynalite does not. Where it does, a
+ * duplicate's claim needs no fallback GetItem, so tests that count or fault that read ask first.
+ */
+export async function returnsItemOnConditionFailure(client: DynamoDBClient, tableName: string): Promise<boolean> {
   const Item = { id: { S: `probe-${randomUUID()}` } };
   await client.send(new PutItemCommand({ TableName: tableName, Item }));
   try {
