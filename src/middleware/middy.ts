@@ -58,6 +58,10 @@ export interface IdempotencyMiddleware<TEvent, TResult> {
  * Inner `makeIdempotent` calls made by the handler without a context claim for this invocation's
  * remaining time.
  *
+ * In a durable function (Middy 7's `executionModeDurableContext`, or a Middy handler passed to
+ * `withDurableExecution`) the claim is the execution's: held again by each replay and stored once,
+ * when the execution completes (see docs/durable-functions.md).
+ *
  * @example
  * export const handler = middy(createOrder).use(idempotency({ store, key: 'orderId' }));
  */

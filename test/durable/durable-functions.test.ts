@@ -221,6 +221,36 @@ describe.skipIf(!durableSdkRuns)('durable functions (needs Node 22: the durable 
     expect((await recordOf(keyPrefix, order.orderId))?.status?.S).toBe('COMPLETED');
   });
 
+  it('an execution that fails releases its claim, so a new execution for the same event runs', async () => {
+    const keyPrefix = `durable-${uniqueKey()}`;
+    const order = { orderId: uniqueKey() };
+    const effects = newEffects();
+    let failNext = true;
+    const handler = sdk.withDurableExecution(
+      makeIdempotent(
+        async (input: Order, context: DurableContext) => {
+          const shipped = await orderWorkflow(effects)(input, context);
+          if (failNext) {
+            failNext = false;
+            throw new Error('the carrier rejected the parcel');
+          }
+          return shipped;
+        },
+        { store: fixture.store, key: 'orderId', keyPrefix },
+      ),
+    );
+
+    const failed = await runner(handler).run({ payload: order });
+    expect(failed.getStatus()).toBe('FAILED');
+    expect(failed.getError().errorMessage).toBe('the carrier rejected the parcel');
+    expect(await recordOf(keyPrefix, order.orderId)).toBeUndefined();
+
+    const retried = await runner(handler).run({ payload: order });
+    expect(retried.getStatus()).toBe('SUCCEEDED');
+    expect(effects.charges).toEqual([order.orderId, order.orderId]);
+    expect((await recordOf(keyPrefix, order.orderId))?.status?.S).toBe('COMPLETED');
+  });
+
   it('makeIdempotent placed outside withDurableExecution is refused with the order that works', async () => {
     const effects = newEffects();
     const outside = makeIdempotent(sdk.withDurableExecution(orderWorkflow(effects)), {
