@@ -11,10 +11,16 @@ afterAll(async () => {
   await fixture.table.drop();
 });
 
-const arn = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:orders:$LATEST/durable-execution/${name}/${uniqueKey()}`;
+const arn = (name: string) =>
+  `arn:aws:lambda:us-east-1:123456789012:function:orders:$LATEST/durable-execution/${name}/${uniqueKey()}`;
 
 function engine(options: { durableExecutionTimeoutSeconds?: number } = {}) {
-  return createIdempotencyEngine<{ orderId: string }>({ store: fixture.store, key: 'orderId', keyPrefix: 'durable-claims', ...options });
+  return createIdempotencyEngine<{ orderId: string }>({
+    store: fixture.store,
+    key: 'orderId',
+    keyPrefix: 'durable-claims',
+    ...options,
+  });
 }
 
 describe('the claim of a durable execution', () => {
