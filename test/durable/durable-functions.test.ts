@@ -167,7 +167,8 @@ describe.skipIf(!durableSdkRuns)('durable functions (needs Node 22: the durable 
           return `charge-${effects.charges.length}`;
         });
         const [, parcel] = await Promise.all([
-          context.wait('cool-off', { seconds: 1 }),
+          // 2 s: the crashed invocation must have returned before this timer brings the next one.
+          context.wait('cool-off', { seconds: 2 }),
           context.step('ship', async () => {
             await beforeShipping?.();
             effects.parcels.push(input.orderId);
