@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Usage: .ci/summarize-tests <major>...
-// One "nodeN: P passed, F failed" line per runtime from test-results/nodeN.json, then the total as the
+// One "nodeN: P passed, F failed" line per runtime from test-results/nodeN.json (followed by indented
+// "not run" lines naming the skipped tests' suites, whose titles give the reason), then the total as the
 // last line. Exits non-zero when a runtime's report is missing, has a failure, or ran no tests.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -20,6 +21,16 @@ for (const major of process.argv.slice(2)) {
   const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
   const runtimeFailed = report.numFailedTests + brokenFiles;
   console.log(`node${major}: ${report.numPassedTests} passed, ${runtimeFailed} failed`);
+  // Tests skipped on this runtime, by their outermost title: where the suite names why (a runtime too old).
+  const notRun = new Map();
+  for (const file of report.testResults) {
+    for (const test of file.assertionResults) {
+      if (test.status !== 'skipped' && test.status !== 'pending') continue;
+      const group = test.ancestorTitles[0] ?? test.title;
+      notRun.set(group, (notRun.get(group) ?? 0) + 1);
+    }
+  }
+  for (const [group, count] of notRun) console.log(`  not run on node${major}: ${count} × ${group}`);
   passed += report.numPassedTests;
   failed += runtimeFailed;
   if (runtimeFailed > 0 || report.numPassedTests === 0 || report.success === false) ok = false;

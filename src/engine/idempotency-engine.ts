@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CorruptRecordError, InProgressError, PayloadMismatchError, UnstorableResultError } from '../errors.js';
 import { instrumentEngine, isInnerEngineOptions } from '../observability/instrument.js';
@@ -23,6 +23,12 @@ export interface InvocationRequest<TInput> {
   readonly scope: string;
   /** `context.getRemainingTimeInMillis()` when a Lambda context exists. 0 is a real value. */
   readonly remainingTimeMs?: number;
+  /**
+   * The id of an execution that re-runs the handler from the start in later invocations (a durable
+   * function's execution ARN). Its claim's lease is derived from this id, so each re-run holds the
+   * claim again, and the claim lasts `durableExecutionTimeoutSeconds` instead of one invocation.
+   */
+  readonly durableExecutionId?: string;
 }
 
 /** What `begin` decided: replay a stored value, run under a claim the caller must settle, or run without idempotency. */
@@ -55,6 +61,8 @@ interface CachedResult {
 }
 
 const DEFAULT_TTL_SECONDS = 3600;
+/** The longest a durable execution can run (366 days): its claim must not lapse while it still can. */
+const DEFAULT_DURABLE_EXECUTION_TIMEOUT_SECONDS = 31_622_400;
 /** Lambda's longest timeout: a claim made without a context outlives any invocation. */
 const DEFAULT_IN_PROGRESS_TIMEOUT_MS = 900_000;
 /**
@@ -164,8 +172,12 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
     let delay = wait?.initialDelayMs ?? DEFAULT_WAIT_INITIAL_DELAY_MS;
     for (;;) {
       if (record === undefined) return CLAIM_AGAIN;
-      // Our own claim, applied by DynamoDB although its response was lost and the write retried.
-      if (record.lease === lease) return { kind: 'claimed', attempt: createAttempt(attemptContext, identity, lease) };
+      if (record.lease === lease) {
+        // A durable execution replayed after its own result was stored (it ended before the SDK saw it).
+        if (record.status === 'COMPLETED') return replay(identity, record.result, record.expiresAt);
+        // Our own claim: a write whose response was lost and was retried, or a durable execution's replay.
+        return { kind: 'claimed', attempt: createAttempt(attemptContext, identity, lease) };
+      }
       if (isLapsed(record, judgedAt())) return CLAIM_AGAIN;
       assertSamePayload(identity, record.fingerprint);
       if (record.status === 'COMPLETED') return replay(identity, record.result, record.expiresAt);
@@ -183,11 +195,8 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
     if (cached !== undefined) return cached;
 
     const now = clock();
-    const lease = randomBytes(12).toString('base64url');
-    const claimMs =
-      request.remainingTimeMs === undefined
-        ? (options.inProgressTimeoutMs ?? DEFAULT_IN_PROGRESS_TIMEOUT_MS)
-        : Math.max(request.remainingTimeMs, MIN_CLAIM_MS);
+    const lease = leaseFor(request);
+    const claimMs = claimDurationMs(request);
     const inProgressUntil = now + claimMs;
     // Waiting never outlasts this invocation: Lambda would stop it mid-wait.
     const waitUntil = now + Math.min(wait?.timeoutMs ?? 0, request.remainingTimeMs ?? Number.POSITIVE_INFINITY);
@@ -214,7 +223,25 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
     throw new InProgressError(identity.id, lastSeen?.inProgressUntil);
   }
 
+  function claimDurationMs(request: InvocationRequest<TInput>): number {
+    if (request.durableExecutionId !== undefined) {
+      return (options.durableExecutionTimeoutSeconds ?? DEFAULT_DURABLE_EXECUTION_TIMEOUT_SECONDS) * 1000;
+    }
+    return request.remainingTimeMs === undefined
+      ? (options.inProgressTimeoutMs ?? DEFAULT_IN_PROGRESS_TIMEOUT_MS)
+      : Math.max(request.remainingTimeMs, MIN_CLAIM_MS);
+  }
+
   const run = <R>(request: InvocationRequest<TInput>, handler: () => Promise<R>) => runOnce(begin, request, handler);
 
   return { begin, run };
+}
+
+/**
+ * A fresh fencing token per invocation; for a durable execution, one derived from its id, so every
+ * replay of that execution presents the lease its first invocation claimed with.
+ */
+function leaseFor(request: InvocationRequest<unknown>): string {
+  if (request.durableExecutionId === undefined) return randomBytes(12).toString('base64url');
+  return `durable:${createHash('sha256').update(request.durableExecutionId).digest('base64url')}`;
 }

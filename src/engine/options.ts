@@ -54,6 +54,13 @@ export interface IdempotencyOptions<TInput> {
    */
   readonly inProgressTimeoutMs?: number;
   /**
+   * How long the claim of a durable function's execution lasts, in seconds: set it to the function's
+   * durable `ExecutionTimeout`. Default 31622400 (366 days, the longest a durable execution can run),
+   * so no live execution loses its claim; a shorter value frees the key sooner after an execution
+   * that was stopped or timed out without finishing.
+   */
+  readonly durableExecutionTimeoutSeconds?: number;
+  /**
    * How far apart, in milliseconds, the clocks of two containers may be. Every lapse decision waits
    * this much past a claim's in-progress expiry, so a container whose clock runs ahead cannot take
    * over a claim its owner still holds; a crashed claim is taken over this much later. Default 3000.

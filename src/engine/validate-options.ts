@@ -10,6 +10,7 @@ export function validateOptions<TInput>(options: IdempotencyOptions<TInput>): vo
   }
   positive('ttlSeconds', options.ttlSeconds, 1);
   positive('inProgressTimeoutMs', options.inProgressTimeoutMs, 1);
+  positive('durableExecutionTimeoutSeconds', options.durableExecutionTimeoutSeconds, 1);
   positive('clockSkewMs', options.clockSkewMs, 0);
   positive('compressAboveBytes', options.compressAboveBytes, 0);
   if (typeof options.localCache === 'object') positive('localCache.maxEntries', options.localCache.maxEntries, 1, true);

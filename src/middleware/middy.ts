@@ -1,7 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { type Attempt, createIdempotencyEngine } from '../engine/idempotency-engine.js';
 import type { IdempotencyOptions } from '../engine/options.js';
-import { remainingTimeOf, scopeOf } from '../lambda/context.js';
+import { type LambdaContextLike, remainingTimeOf, scopeOf } from '../lambda/context.js';
+import { durableExecutionOf, refuseDurableInvocationInput } from '../lambda/durable.js';
 import { beginInvocation, endInvocation } from '../lambda/invocation.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
 
@@ -57,6 +58,10 @@ export interface IdempotencyMiddleware<TEvent, TResult> {
  * Inner `makeIdempotent` calls made by the handler without a context claim for this invocation's
  * remaining time.
  *
+ * In a durable function (Middy 7's `executionModeDurableContext`, or a Middy handler passed to
+ * `withDurableExecution`) the claim is the execution's: held again by each replay and stored once,
+ * when the execution completes (see docs/durable-functions.md).
+ *
  * @example
  * export const handler = middy(createOrder).use(idempotency({ store, key: 'orderId' }));
  */
@@ -83,13 +88,19 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
   // Keyed by Middy's request object: one claim per invocation, and only the one this middleware made.
   const attempts = new WeakMap<object, Attempt>();
   const handlerResults = new WeakMap<object, HandlerResult<TResult>>();
+  // The Lambda context registered for inner calls: a durable function's is its `lambdaContext`.
+  const invocations = new WeakMap<object, LambdaContextLike>();
 
   return {
     async before(request) {
+      refuseDurableInvocationInput(request.event, 'The idempotency middleware', DURABLE_ORDER);
+      const durable = durableExecutionOf(request.context);
+      const context: LambdaContextLike = durable?.lambdaContext ?? request.context;
       const begun = await engine.begin({
         input: request.event,
-        scope: scopeOf(request.context),
-        remainingTimeMs: remainingTimeOf(request.context),
+        scope: scopeOf(context),
+        remainingTimeMs: remainingTimeOf(context),
+        durableExecutionId: durable?.executionArn,
       });
       if (begun.kind === 'claimed') {
         attempts.set(request, begun.attempt);
@@ -97,7 +108,8 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
       }
       if (begun.kind !== 'replay') {
         // Inner makeIdempotent calls without a context find this invocation's remaining time.
-        beginInvocation(request.context);
+        beginInvocation(context);
+        invocations.set(request, context);
         return undefined;
       }
       const replayed = begun.value as TResult;
@@ -105,7 +117,7 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
       return replayed;
     },
     async after(request) {
-      endInvocation(request.context);
+      endInvocation(invocations.get(request));
       const attempt = attempts.get(request);
       if (attempt === undefined) return;
       attempts.delete(request);
@@ -114,7 +126,7 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
       else await attempt.complete(response);
     },
     async onError(request) {
-      endInvocation(request.context);
+      endInvocation(invocations.get(request));
       const attempt = attempts.get(request);
       if (attempt === undefined) return;
       attempts.delete(request);
@@ -133,6 +145,10 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
     },
   };
 }
+
+const DURABLE_ORDER =
+  'Use Middy 7 with executionMode: executionModeDurableContext (from "@middy/core/DurableContext"), ' +
+  'or withDurableExecution(middy(handler).use(idempotency(options))), so the middleware sees the DurableContext.';
 
 /** Whether the handler returned, and what, observed on Middy's request object. */
 interface HandlerResult<TResult> {

@@ -4,6 +4,7 @@ import type { IdempotencyOptions } from '../engine/options.js';
 import { compileSelector } from '../engine/selector.js';
 import { IdempotencyConfigError } from '../errors.js';
 import { isLambdaContext, remainingTimeOf, scopeOf } from '../lambda/context.js';
+import { durableExecutionOf, refuseDurableInvocationInput } from '../lambda/durable.js';
 import { invocationContext, runInInvocation } from '../lambda/invocation.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
 
@@ -37,8 +38,13 @@ export type LambdaHandlerArgs = [event: Record<string, unknown>, context: Contex
  * (a bundler renames it), so an anonymous handler works and a retry straddling a deploy replays.
  * Two idempotent instances in one Lambda need the `name` option to keep their records apart.
  *
+ * Inside a durable function, `withDurableExecution(makeIdempotent(handler, options))`: the
+ * `DurableContext` argument makes the claim the execution's, held again by each replay and stored
+ * only when the execution completes (see docs/durable-functions.md).
+ *
  * @throws {IdempotencyConfigError} at setup, naming an unusable option, or when an earlier
- * instance without `name` in this Lambda would share this one's records.
+ * instance without `name` in this Lambda would share this one's records; at the first call, when
+ * it wraps the handler `withDurableExecution` returned instead of the one it is given.
  *
  * @example
  * export const handler = makeIdempotent(async (event, context) => processOrder(event), { store, key: 'orderId' });
@@ -58,12 +64,30 @@ export function makeIdempotent<Args extends unknown[] = LambdaHandlerArgs, R = u
 
   // A function expression, not an arrow: a wrapped method keeps its `this`.
   return async function idempotentFunction(this: unknown, ...args: Args): Promise<Awaited<R>> {
-    const given = args.find(isLambdaContext);
+    refuseDurableInvocationInput(args[0], 'makeIdempotent', DURABLE_ORDER);
+    const durable = findDurableExecution(args);
+    const given = durable?.lambdaContext ?? args.find(isLambdaContext);
     // Called inside a handler without the context: the invocation our adapters recorded.
     const context = invocationContext(given);
-    const request = { input: args, scope: scopeOf(context), remainingTimeMs: remainingTimeOf(context) };
+    const request = {
+      input: args,
+      scope: scopeOf(context),
+      remainingTimeMs: remainingTimeOf(context),
+      durableExecutionId: durable?.executionArn,
+    };
     return runInInvocation(given, () => engine.run(request, async (): Promise<Awaited<R>> => await fn.apply(this, args)));
   };
+}
+
+const DURABLE_ORDER =
+  'Put makeIdempotent inside: withDurableExecution(makeIdempotent(handler, options)), or makeIdempotent around a function a step calls.';
+
+function findDurableExecution(args: readonly unknown[]) {
+  for (const arg of args) {
+    const durable = durableExecutionOf(arg);
+    if (durable !== undefined) return durable;
+  }
+  return undefined;
 }
 
 /** A dotted path reads the first argument, a function gets them all; the default is the first. */
