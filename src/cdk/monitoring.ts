@@ -31,7 +31,10 @@ export type IdempotencyMetricName =
 /** Where a function's idempotency metrics live: the namespace and dimensions `emfMetrics` was given. */
 export interface IdempotencyMetricsSource {
   /** The Lambda function (an `IFunction`, or just its name). */
-  readonly function: { readonly functionName: string };
+  readonly function: {
+    /** The name `emfMetrics` writes as the `FunctionName` dimension (`AWS_LAMBDA_FUNCTION_NAME`). */
+    readonly functionName: string;
+  };
   /** Default `LambdaIdempotency`, as `emfMetrics`. */
   readonly namespace?: string;
   /** The extra dimensions passed to `emfMetrics` (besides `FunctionName`). */
@@ -68,8 +71,11 @@ export interface IdempotencyAlarmOptions {
   readonly actions?: readonly IAlarmAction[];
 }
 
+/** What {@link IdempotencyMonitoring} watches, and which alarms it creates. */
 export interface IdempotencyMonitoringProps {
+  /** The functions whose `emfMetrics` documents the dashboard reads: one row of widgets each. */
   readonly functions: readonly IdempotencyMetricsSource[];
+  /** The alarms to create, per function. Default: none. */
   readonly alarms?: IdempotencyAlarmOptions;
   /** Default: a name CloudFormation generates. */
   readonly dashboardName?: string;
@@ -81,7 +87,9 @@ export interface IdempotencyMonitoringProps {
  * the opt-in alarms of {@link IdempotencyAlarmOptions}. Reads the metrics `emfMetrics` writes.
  */
 export class IdempotencyMonitoring extends Construct {
+  /** The CloudWatch dashboard, to add widgets of your own. */
   readonly dashboard: Dashboard;
+  /** The alarms created (empty without `alarms`), to wire into composite alarms or other actions. */
   readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: IdempotencyMonitoringProps) {
@@ -120,6 +128,7 @@ export class IdempotencyMonitoring extends Construct {
             metric(OUTCOME_METRICS['lease-lost']),
             metric(OUTCOME_METRICS['result-not-persisted']),
             metric(OUTCOME_METRICS['handler-failed']),
+            metric(OUTCOME_METRICS.abandoned),
           ],
           width: 6,
         }),

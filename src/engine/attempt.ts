@@ -18,6 +18,12 @@ export interface Attempt {
   complete(value: unknown): Promise<void>;
   /** Deletes this attempt's claim (only while it still holds the lease), so a retry can run. */
   fail(): Promise<void>;
+  /**
+   * Settles without a request: the invocation ends while the handler may still run (a timeout),
+   * so the claim must neither complete nor release; it lapses at its in-progress expiry.
+   * `reason` is what ended it, for the outcome.
+   */
+  abandon(reason?: unknown): void;
 }
 
 export interface AttemptContext {
@@ -82,6 +88,9 @@ export function createAttempt(context: AttemptContext, identity: Identity, lease
       const stored = await persist(result, expiresAt);
       if (stored !== undefined) context.onCompleted(identity, stored, expiresAt);
       if (unstorable) throw unstorable;
+    },
+    abandon() {
+      settled = true;
     },
     async fail() {
       if (settled) return;
