@@ -65,6 +65,8 @@ export interface IdempotencyAlarmOptions {
   readonly leaseLost?: number;
   /** Alarm when results that could not be stored reach this many (duplicates may then run again). */
   readonly resultsNotPersisted?: number;
+  /** Alarm when claims left unsettled by timed-out invocations (`ClaimAbandoned`) reach this many. */
+  readonly abandonedClaims?: number;
   /** Alarm when in-progress refusals exceed this many per minute in 3 of 5 minutes (a retry storm). */
   readonly inProgressRefusalsPerMinute?: number;
   /** Actions for every alarm (an SNS topic action...). */
@@ -163,6 +165,12 @@ export class IdempotencyMonitoring extends Construct {
         options.resultsNotPersisted,
         OUTCOME_METRICS['result-not-persisted'],
         'Handlers succeeded but their results were not stored: a duplicate after the in-progress expiry runs again.',
+      ],
+      [
+        'AbandonedClaims',
+        options.abandonedClaims,
+        OUTCOME_METRICS.abandoned,
+        'Invocations timed out with their handler still running: the keys stay in progress until their claims expire, then a retry runs the handler again.',
       ],
     ];
     for (const [name, threshold, metricName, description] of counts) {

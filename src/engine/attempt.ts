@@ -6,7 +6,7 @@ import type { Report } from './reporter.js';
 import type { ResultCodec } from './result-codec.js';
 import type { IdempotencyStore } from './store.js';
 
-/** The claim this invocation holds. Settle it exactly once: `complete` or `fail`. */
+/** The claim this invocation holds. Settle it exactly once: `complete`, `fail` or `abandon`. */
 export interface Attempt {
   /** The id of the claimed record: scope and hashed key. */
   readonly recordId: string;
