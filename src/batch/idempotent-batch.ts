@@ -12,6 +12,7 @@ import { createIdempotencyEngine } from '../engine/idempotency-engine.js';
 import { remainingTimeOf, scopeOf } from '../lambda/context.js';
 import { runInInvocation } from '../lambda/invocation.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
+import { collectOutcomes } from '../observability/outcome-group.js';
 import { MalformedRecordError, RecordNotProcessedError } from './errors.js';
 import { detectEvent, type EventSource } from './event-source.js';
 import { type IdempotentBatchOptions, validateBatchOptions } from './options.js';
@@ -143,18 +144,21 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
         return undefined;
       }
     });
-    await runOrdered(records.length, {
-      concurrency,
-      groupOf: (index) => groups[index],
-      run: async (index) => {
-        const error = unreadable.get(index);
-        return settle(index, error ? { kind: 'failed', error } : await process(records[index] as TRecord));
-      },
-      block: (index, failedIndex) => {
-        const error = new RecordNotProcessedError(identifierAt(index), identifierAt(failedIndex), 'ordering');
-        settle(index, { kind: 'failed', error });
-      },
-    });
+    // One report per invocation for the sinks that want it (one EMF document for the whole batch).
+    await collectOutcomes(remainingTimeOf(context), () =>
+      runOrdered(records.length, {
+        concurrency,
+        groupOf: (index) => groups[index],
+        run: async (index) => {
+          const error = unreadable.get(index);
+          return settle(index, error ? { kind: 'failed', error } : await process(records[index] as TRecord));
+        },
+        block: (index, failedIndex) => {
+          const error = new RecordNotProcessedError(identifierAt(index), identifierAt(failedIndex), 'ordering');
+          settle(index, { kind: 'failed', error });
+        },
+      }),
+    );
     // A record without an outcome never ran: reporting it is the safe side.
     const failed = outcomes.flatMap((outcome, index) => ((outcome?.kind ?? 'failed') === 'failed' ? [identifierAt(index)] : []));
     return partialBatchResponse(failed);

@@ -31,7 +31,10 @@ export type IdempotencyMetricName =
 /** Where a function's idempotency metrics live: the namespace and dimensions `emfMetrics` was given. */
 export interface IdempotencyMetricsSource {
   /** The Lambda function (an `IFunction`, or just its name). */
-  readonly function: { readonly functionName: string };
+  readonly function: {
+    /** The name `emfMetrics` writes as the `FunctionName` dimension (`AWS_LAMBDA_FUNCTION_NAME`). */
+    readonly functionName: string;
+  };
   /** Default `LambdaIdempotency`, as `emfMetrics`. */
   readonly namespace?: string;
   /** The extra dimensions passed to `emfMetrics` (besides `FunctionName`). */
@@ -62,14 +65,19 @@ export interface IdempotencyAlarmOptions {
   readonly leaseLost?: number;
   /** Alarm when results that could not be stored reach this many (duplicates may then run again). */
   readonly resultsNotPersisted?: number;
+  /** Alarm when claims left unsettled by timed-out invocations (`ClaimAbandoned`) reach this many. */
+  readonly abandonedClaims?: number;
   /** Alarm when in-progress refusals exceed this many per minute in 3 of 5 minutes (a retry storm). */
   readonly inProgressRefusalsPerMinute?: number;
   /** Actions for every alarm (an SNS topic action...). */
   readonly actions?: readonly IAlarmAction[];
 }
 
+/** What {@link IdempotencyMonitoring} watches, and which alarms it creates. */
 export interface IdempotencyMonitoringProps {
+  /** The functions whose `emfMetrics` documents the dashboard reads: one row of widgets each. */
   readonly functions: readonly IdempotencyMetricsSource[];
+  /** The alarms to create, per function. Default: none. */
   readonly alarms?: IdempotencyAlarmOptions;
   /** Default: a name CloudFormation generates. */
   readonly dashboardName?: string;
@@ -81,7 +89,9 @@ export interface IdempotencyMonitoringProps {
  * the opt-in alarms of {@link IdempotencyAlarmOptions}. Reads the metrics `emfMetrics` writes.
  */
 export class IdempotencyMonitoring extends Construct {
+  /** The CloudWatch dashboard, to add widgets of your own. */
   readonly dashboard: Dashboard;
+  /** The alarms created (empty without `alarms`), to wire into composite alarms or other actions. */
   readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: IdempotencyMonitoringProps) {
@@ -120,6 +130,7 @@ export class IdempotencyMonitoring extends Construct {
             metric(OUTCOME_METRICS['lease-lost']),
             metric(OUTCOME_METRICS['result-not-persisted']),
             metric(OUTCOME_METRICS['handler-failed']),
+            metric(OUTCOME_METRICS.abandoned),
           ],
           width: 6,
         }),
@@ -154,6 +165,12 @@ export class IdempotencyMonitoring extends Construct {
         options.resultsNotPersisted,
         OUTCOME_METRICS['result-not-persisted'],
         'Handlers succeeded but their results were not stored: a duplicate after the in-progress expiry runs again.',
+      ],
+      [
+        'AbandonedClaims',
+        options.abandonedClaims,
+        OUTCOME_METRICS.abandoned,
+        'Invocations timed out with their handler still running: the keys stay in progress until their claims expire, then a retry runs the handler again.',
       ],
     ];
     for (const [name, threshold, metricName, description] of counts) {

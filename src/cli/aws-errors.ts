@@ -29,6 +29,18 @@ export function explainAwsError(error: unknown, table: string, region: string | 
       ExitCode.aws,
     );
   }
+  if (name === 'ValidationException' && /key element does not match the schema/i.test(message)) {
+    return new CliError(
+      `Table "${table}" has another key schema than the one given: pass --partition-key (and --sort-key, --partition-value) as the code passes them to DynamoDBStore.`,
+      ExitCode.usage,
+    );
+  }
+  if (name === 'CorruptRecordError') {
+    return new CliError(
+      `${message} If the code renames attributes (DynamoDBStore "attributes"), pass the same names with the --*-attribute flags.`,
+      ExitCode.unexpected,
+    );
+  }
   if (/region is missing/i.test(message)) {
     return new CliError('No AWS region: pass --region or set AWS_REGION.', ExitCode.aws);
   }

@@ -1,30 +1,44 @@
-import { type AttributeValue, DeleteItemCommand, DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { IdempotencyRecord } from '../engine/record.js';
-import { itemToRecord, defaultAttributeNames as names } from '../stores/dynamodb-item.js';
+import {
+  type DynamoDBAttributeNames,
+  type Item,
+  itemToRecord,
+  type RecordKeyLayout,
+  recordKey,
+} from '../stores/dynamodb-item.js';
+import type { RecordFilter, RecordSource, ScanPage } from './record-source.js';
 
 export interface TableTarget {
   readonly table: string;
   readonly region?: string;
   /** A local endpoint (dynalite, LocalStack); from `AWS_ENDPOINT_URL_DYNAMODB` when set. */
   readonly endpoint?: string;
+  /** The attribute names the code passes to `DynamoDBStore` as `attributes`, defaults filled in. */
+  readonly names: DynamoDBAttributeNames;
+  /** The `sortKey` option of `DynamoDBStore`, for single-table designs. */
+  readonly sortKey?: { readonly attribute: string; readonly partitionValue: string };
 }
 
-/** One page of a Scan, with what it cost. */
-export interface ScanPage {
-  readonly records: IdempotencyRecord[];
-  readonly scanned: number;
-  readonly readUnits: number;
-  readonly more: boolean;
-}
-
-/** The records of the default table layout (partition key `id`), read and deleted the way an operator needs. */
-export class RecordTable {
+/** The records of an idempotency table in any layout `DynamoDBStore` accepts. */
+export class RecordTable implements RecordSource {
   readonly #client: DynamoDBClient;
   readonly #table: string;
+  readonly #names: DynamoDBAttributeNames;
+  readonly #layout: RecordKeyLayout;
 
   constructor(target: TableTarget) {
     this.#table = target.table;
+    this.#names = target.names;
+    this.#layout = { partitionKey: target.names.partitionKey, sortKey: target.sortKey };
     this.#client = new DynamoDBClient({
       ...(target.region && { region: target.region }),
       ...(target.endpoint && { endpoint: target.endpoint }),
@@ -32,15 +46,22 @@ export class RecordTable {
     });
   }
 
-  async get(id: string): Promise<IdempotencyRecord | undefined> {
-    const output = await this.#client.send(
-      new GetItemCommand({ TableName: this.#table, Key: { [names.partitionKey]: { S: id } }, ConsistentRead: true }),
-    );
-    return output.Item && itemToRecord(unmarshall(output.Item), id, names);
+  get listingCost(): string {
+    const sortKey = this.#layout.sortKey;
+    return sortKey === undefined
+      ? 'Scanning the whole table: every item is read and billed, whatever matches (about one read unit per 8 KB, eventually consistent).\n'
+      : `Querying partition "${sortKey.partitionValue}": only the idempotency records are read, each billed whether it matches or not.\n`;
   }
 
-  /** Deletes the record only while it still has this status and lease; false when it changed or vanished. */
+  async get(id: string): Promise<IdempotencyRecord | undefined> {
+    const output = await this.#client.send(
+      new GetItemCommand({ TableName: this.#table, Key: marshall(recordKey(id, this.#layout)), ConsistentRead: true }),
+    );
+    return output.Item && itemToRecord(unmarshall(output.Item), id, this.#names);
+  }
+
   async deleteIf(id: string, status: IdempotencyRecord['status'], lease: string | undefined): Promise<boolean> {
+    const names = this.#names;
     const values: Record<string, AttributeValue> = { ':status': { S: status } };
     let condition = 'attribute_exists(#pk) AND #status = :status';
     if (lease === undefined) condition += ' AND attribute_not_exists(#lease)';
@@ -52,7 +73,7 @@ export class RecordTable {
       await this.#client.send(
         new DeleteItemCommand({
           TableName: this.#table,
-          Key: { [names.partitionKey]: { S: id } },
+          Key: marshall(recordKey(id, this.#layout)),
           ConditionExpression: condition,
           ExpressionAttributeNames: { '#pk': names.partitionKey, '#status': names.status, '#lease': names.lease },
           ExpressionAttributeValues: values,
@@ -66,10 +87,11 @@ export class RecordTable {
   }
 
   /**
-   * Pages through the whole table (a Scan reads, and bills, every item) keeping the records that
-   * are in progress past their expiry (`stuckAt`) or whose window ends before `expiringBefore`.
+   * Pages through the records (a Scan of the table; with a sort key, a Query of the idempotency
+   * partition) keeping those in progress past their expiry or whose window ends early enough.
    */
-  async *scan(filter: { readonly stuckAt?: number; readonly expiringBefore?: number }): AsyncGenerator<ScanPage> {
+  async *list(filter: RecordFilter): AsyncGenerator<ScanPage> {
+    const names = this.#names;
     const clauses: string[] = [];
     const values: Record<string, AttributeValue> = {};
     const attributeNames: Record<string, string> = {};
@@ -83,35 +105,52 @@ export class RecordTable {
       attributeNames['#exp'] = names.expiration;
       values[':before'] = { N: String(filter.expiringBefore) };
     }
+    const sortKey = this.#layout.sortKey;
+    if (sortKey !== undefined) {
+      attributeNames['#partition'] = names.partitionKey;
+      values[':partition'] = { S: sortKey.partitionValue };
+    }
+    const filtering = clauses.length > 0 && { FilterExpression: clauses.join(' OR ') };
+    const expressions = Object.keys(attributeNames).length > 0 && {
+      ExpressionAttributeNames: attributeNames,
+      ExpressionAttributeValues: values,
+    };
     let start: Record<string, AttributeValue> | undefined;
     do {
+      const page = {
+        TableName: this.#table,
+        ExclusiveStartKey: start,
+        ReturnConsumedCapacity: 'TOTAL' as const,
+        ...filtering,
+        ...expressions,
+      };
       const output = await this.#client.send(
-        new ScanCommand({
-          TableName: this.#table,
-          ExclusiveStartKey: start,
-          ReturnConsumedCapacity: 'TOTAL',
-          ...(clauses.length > 0 && {
-            FilterExpression: clauses.join(' OR '),
-            ExpressionAttributeNames: attributeNames,
-            ExpressionAttributeValues: values,
-          }),
-        }),
+        sortKey === undefined
+          ? new ScanCommand(page)
+          : new QueryCommand({ ...page, KeyConditionExpression: '#partition = :partition' }),
       );
       start = output.LastEvaluatedKey;
-      const records = (output.Items ?? []).map((item) => {
-        const plain = unmarshall(item);
-        return itemToRecord(plain, String(plain[names.partitionKey]), names);
-      });
+      const records: IdempotencyRecord[] = [];
+      const unreadable: string[] = [];
+      for (const item of output.Items ?? []) {
+        const plain: Item = unmarshall(item);
+        const id = String(plain[sortKey?.attribute ?? names.partitionKey]);
+        try {
+          records.push(itemToRecord(plain, id, names));
+        } catch {
+          unreadable.push(id);
+        }
+      }
       yield {
         records,
+        unreadable,
         scanned: output.ScannedCount ?? 0,
         readUnits: output.ConsumedCapacity?.CapacityUnits ?? 0,
-        more: start !== undefined,
       };
     } while (start !== undefined);
   }
 
-  destroy(): void {
+  async close(): Promise<void> {
     this.#client.destroy();
   }
 }

@@ -1,9 +1,12 @@
 import { parseArgs } from 'node:util';
+import { type DynamoDBAttributeNames, defaultAttributeNames } from '../stores/dynamodb-item.js';
 import { explainAwsError } from './aws-errors.js';
 import { deriveRecordId } from './derive-id.js';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
-import { RecordTable } from './record-table.js';
+import type { RecordSource } from './record-source.js';
+import { RecordTable, type TableTarget } from './record-table.js';
 import { formatView, type RecordView, viewRecord } from './record-view.js';
+import { ValkeyRecords } from './valkey-records.js';
 
 /** Where the CLI writes and what it reads from its environment, so tests can run it in-process. */
 export interface CliIo {
@@ -13,43 +16,85 @@ export interface CliIo {
   readonly now?: () => number;
 }
 
-export const USAGE = `lambda-idempotency: inspect, list and evict idempotency records in DynamoDB.
+export const USAGE = `lambda-idempotency: inspect, list and evict idempotency records in DynamoDB or Valkey/Redis.
 
 Usage:
-  lambda-idempotency inspect --table <name> (--id <record id> | --scope <scope> | --function <name>) [--key <s> | --key-json <json>] [--json]
-  lambda-idempotency list    --table <name> [--stuck] [--older-than <seconds>] [--limit <n>] [--json]
-  lambda-idempotency evict   --table <name> --id <record id> [--expect-lease <lease>] [--force]
+  lambda-idempotency inspect <store> (--id <record id> | --scope <scope> | --function <name>) [--key <s> | --key-json <json>] [--json]
+  lambda-idempotency list    <store> [--stuck] [--older-than <seconds>] [--limit <n>] [--json]
+  lambda-idempotency evict   <store> --id <record id> [--expect-lease <lease>] [--force]
+
+  <store> is --table <name> [layout flags] for DynamoDBStore, or --redis-url <url> [--key-prefix <p>]
+  for ValkeyStore.
 
 Commands:
   inspect  Print one record: status, estimated age, window end, in-progress expiry, whether its
            lease is held or lapsed, result size and a preview. The id is given, or derived from the
            raw key material and the scope the way the library derives it (the key is hashed; the
-           hash is what the table holds). For httpIdempotency, pass --key-json with the material
+           hash is what the store holds). For httpIdempotency, pass --key-json with the material
            {"key":"<Idempotency-Key>","scope":{"method":"POST","route":"/orders","caller":null}}.
   list     Records in progress past their expiry (--stuck, the default) or older than N seconds.
-           This is a Scan: it reads every item of the table and is billed for all of it (about one
-           read unit per 8 KB on an on-demand table). Progress goes to stderr.
+           DynamoDB: a Scan, which reads every item of the table and is billed for all of it (about
+           one read unit per 8 KB on an on-demand table); with --sort-key, a Query of the
+           idempotency partition. Valkey: SCAN over every key of the database, one HGETALL per
+           record. Progress goes to stderr.
   evict    Delete one record only if it is still the record you inspected: the delete is
-           conditioned on its status and lease. A completed record, or a claim whose lease is still
-           held, needs --force: deleting it lets the next duplicate run the handler again.
+           conditioned on its status and lease (a conditional DeleteItem, or one Lua script). A
+           completed record, or a claim whose lease is still held, needs --force: deleting it lets
+           the next duplicate run the handler again.
 
-Options:
+DynamoDB (DynamoDBStore):
   --table <name>          The idempotency table (or IDEMPOTENCY_TABLE).
   --region <region>       Default AWS_REGION. AWS_ENDPOINT_URL_DYNAMODB points at a local endpoint.
+  Layout flags, the same as DynamoDBStore's "attributes" and "sortKey" options (defaults in brackets):
+  --partition-key <a>     [id]   --status-attribute <a> [status]   --expiration-attribute <a> [expiration]
+  --in-progress-expiration-attribute <a> [in_progress_expiration]  --lease-attribute <a> [lease]
+  --fingerprint-attribute <a> [fingerprint]   --result-attribute <a> [result]
+  --sort-key <a>          The record id is in this sort key (single-table designs) ...
+  --partition-value <v>   ... under this partition key value [idempotency].
+
+Valkey / Redis OSS (ValkeyStore):
+  --redis-url <url>       redis://[user:password@]host:port[/db], rediss:// for TLS (or IDEMPOTENCY_REDIS_URL).
+                          Needs the "redis" package (node-redis v5). One standalone server or
+                          replication group endpoint; cluster mode is not supported.
+  --key-prefix <prefix>   ValkeyStore's keyPrefix [idempotency:].
+
+Options:
   --ttl <seconds>         The ttlSeconds the code uses, to estimate ages. Default 3600.
   --json                  Machine-readable output.
   -h, --help              This text.
 
-Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 no such record, 4 evict refused, 5 AWS setup
-(missing table, region or credentials).
+Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 no such record, 4 evict refused, 5 store setup
+(missing table, region or credentials; Redis unreachable, refused credentials, or no "redis" package).
 
 Local caches: evicting a record does not clear what other containers keep with localCache on;
 they replay it until their cache entry expires or the container is recycled.
 `;
 
+/** The DynamoDBStore `attributes` each layout flag sets. */
+const ATTRIBUTE_FLAGS = {
+  'partition-key': 'partitionKey',
+  'status-attribute': 'status',
+  'expiration-attribute': 'expiration',
+  'in-progress-expiration-attribute': 'inProgressExpiration',
+  'lease-attribute': 'lease',
+  'fingerprint-attribute': 'fingerprint',
+  'result-attribute': 'result',
+} as const satisfies Record<string, keyof DynamoDBAttributeNames>;
+
 const OPTIONS = {
   table: { type: 'string' },
   region: { type: 'string' },
+  'partition-key': { type: 'string' },
+  'status-attribute': { type: 'string' },
+  'expiration-attribute': { type: 'string' },
+  'in-progress-expiration-attribute': { type: 'string' },
+  'lease-attribute': { type: 'string' },
+  'fingerprint-attribute': { type: 'string' },
+  'result-attribute': { type: 'string' },
+  'sort-key': { type: 'string' },
+  'partition-value': { type: 'string' },
+  'redis-url': { type: 'string' },
+  'key-prefix': { type: 'string' },
   id: { type: 'string' },
   key: { type: 'string' },
   'key-json': { type: 'string' },
@@ -77,7 +122,7 @@ function count(name: string, value: string | undefined, fallback: number): numbe
 
 /** Runs one command and resolves its exit code; never throws. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCodeValue> {
-  let table: RecordTable | undefined;
+  let source: RecordSource | undefined;
   let values: Values | undefined;
   try {
     const parsed = (() => {
@@ -95,20 +140,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     }
     if (command === undefined) throw new CliError(`No command given.\n\n${USAGE}`, ExitCode.usage);
     if (extra.length > 0) throw new CliError(`Unexpected arguments: ${extra.join(' ')}`, ExitCode.usage);
-    const tableName = values.table ?? io.env.IDEMPOTENCY_TABLE;
-    if (!tableName) throw new CliError('Which table? Pass --table <name> or set IDEMPOTENCY_TABLE.', ExitCode.usage);
+    const open = sourceOf(values, io.env);
     const now = io.now ?? Date.now;
     const ttl = count('ttl', values.ttl, 3600);
-    const commands: Record<string, () => Promise<ExitCodeValue>> = {
-      inspect: () => inspect(table as RecordTable, values as Values, io, now(), ttl),
-      list: () => list(table as RecordTable, values as Values, io, now(), ttl),
-      evict: () => evict(table as RecordTable, values as Values, io, now(), ttl),
+    const commands: Record<string, (source: RecordSource) => Promise<ExitCodeValue>> = {
+      inspect: (opened) => inspect(opened, values as Values, io, now(), ttl),
+      list: (opened) => list(opened, values as Values, io, now(), ttl),
+      evict: (opened) => evict(opened, values as Values, io, now(), ttl),
     };
     const run = commands[command];
     if (run === undefined) throw new CliError(`Unknown command "${command}": use inspect, list or evict.`, ExitCode.usage);
-    const region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
-    table = new RecordTable({ table: tableName, region, endpoint: io.env.AWS_ENDPOINT_URL_DYNAMODB || undefined });
-    return await run();
+    source = await open();
+    return await run(source);
   } catch (error) {
     const explained =
       error instanceof CliError
@@ -117,8 +160,51 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     io.stderr(`error: ${explained.message}\n`);
     return explained.exitCode;
   } finally {
-    table?.destroy();
+    await source?.close();
   }
+}
+
+/** Which store the flags name, checked before anything connects. */
+function sourceOf(values: Values, env: NodeJS.ProcessEnv): () => Promise<RecordSource> {
+  const redisUrl = values['redis-url'] ?? (values.table === undefined ? env.IDEMPOTENCY_REDIS_URL || undefined : undefined);
+  const layoutFlags = [...Object.keys(ATTRIBUTE_FLAGS), 'sort-key', 'partition-value'].filter(
+    (flag) => values[flag as keyof Values] !== undefined,
+  );
+  if (redisUrl !== undefined) {
+    if (values.table !== undefined || values.region !== undefined || layoutFlags.length > 0) {
+      const given = [values.table !== undefined && 'table', values.region !== undefined && 'region', ...layoutFlags];
+      throw new CliError(
+        `--redis-url names a ValkeyStore; --${given.filter(Boolean).join(', --')} only apply to a DynamoDB table.`,
+        ExitCode.usage,
+      );
+    }
+    return () => ValkeyRecords.open(redisUrl, values['key-prefix'] ?? 'idempotency:');
+  }
+  if (values['key-prefix'] !== undefined) {
+    throw new CliError('--key-prefix is the ValkeyStore key prefix: it needs --redis-url.', ExitCode.usage);
+  }
+  const table = values.table ?? env.IDEMPOTENCY_TABLE;
+  if (!table) {
+    throw new CliError('Which store? Pass --table <name> (or IDEMPOTENCY_TABLE), or --redis-url <url>.', ExitCode.usage);
+  }
+  if (values['partition-value'] !== undefined && values['sort-key'] === undefined) {
+    throw new CliError('--partition-value goes with --sort-key (the attribute that holds the record id).', ExitCode.usage);
+  }
+  const names = { ...defaultAttributeNames };
+  for (const [flag, name] of Object.entries(ATTRIBUTE_FLAGS)) {
+    const value = values[flag as keyof typeof ATTRIBUTE_FLAGS];
+    if (value === '') throw new CliError(`--${flag} needs an attribute name.`, ExitCode.usage);
+    if (value !== undefined) names[name] = value;
+  }
+  const sortKey = values['sort-key'];
+  const target: TableTarget = {
+    table,
+    region: values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
+    endpoint: env.AWS_ENDPOINT_URL_DYNAMODB || undefined,
+    names,
+    ...(sortKey !== undefined && { sortKey: { attribute: sortKey, partitionValue: values['partition-value'] ?? 'idempotency' } }),
+  };
+  return async () => new RecordTable(target);
 }
 
 function recordIdOf(values: Values): string {
@@ -134,9 +220,9 @@ function print(io: CliIo, values: Values, view: RecordView): void {
   io.stdout(values.json ? `${JSON.stringify(view)}\n` : `${formatView(view)}\n`);
 }
 
-async function inspect(table: RecordTable, values: Values, io: CliIo, now: number, ttl: number): Promise<ExitCodeValue> {
+async function inspect(source: RecordSource, values: Values, io: CliIo, now: number, ttl: number): Promise<ExitCodeValue> {
   const id = recordIdOf(values);
-  const record = await table.get(id);
+  const record = await source.get(id);
   if (record === undefined) {
     io.stderr(`No record "${id}": never claimed, already expired and deleted by TTL, or released after a failure.\n`);
     return ExitCode.notFound;
@@ -145,7 +231,7 @@ async function inspect(table: RecordTable, values: Values, io: CliIo, now: numbe
   return ExitCode.ok;
 }
 
-async function list(table: RecordTable, values: Values, io: CliIo, now: number, ttl: number): Promise<ExitCodeValue> {
+async function list(source: RecordSource, values: Values, io: CliIo, now: number, ttl: number): Promise<ExitCodeValue> {
   const olderThan = values['older-than'] === undefined ? undefined : count('older-than', values['older-than'], 0);
   const limit = count('limit', values.limit, Number.POSITIVE_INFINITY);
   const stuck = values.stuck || olderThan === undefined;
@@ -154,18 +240,26 @@ async function list(table: RecordTable, values: Values, io: CliIo, now: number, 
     ...(stuck && { stuckAt: now }),
     ...(olderThan !== undefined && { expiringBefore: Math.floor(now / 1000) + ttl - olderThan }),
   };
-  io.stderr('Scanning the whole table: every item is read and billed, whatever matches.\n');
+  io.stderr(source.listingCost);
   const views: RecordView[] = [];
   let scanned = 0;
-  let readUnits = 0;
+  let readUnits: number | undefined;
   let pages = 0;
-  for await (const page of table.scan(filter)) {
+  const unreadable: string[] = [];
+  for await (const page of source.list(filter)) {
     pages++;
     scanned += page.scanned;
-    readUnits += page.readUnits;
+    if (page.readUnits !== undefined) readUnits = (readUnits ?? 0) + page.readUnits;
+    unreadable.push(...page.unreadable);
     for (const record of page.records) if (views.length < limit) views.push(viewRecord(record, now, ttl));
-    io.stderr(`page ${pages}: ${scanned} items read, ${views.length} matched, ${readUnits.toFixed(1)} read units\n`);
+    const cost = readUnits === undefined ? '' : `, ${readUnits.toFixed(1)} read units`;
+    io.stderr(`page ${pages}: ${scanned} items read, ${views.length} matched${cost}\n`);
     if (views.length >= limit) break;
+  }
+  if (unreadable.length > 0) {
+    io.stderr(
+      `${unreadable.length} item(s) in the layout are not records this library wrote (check the layout flags): ${unreadable.slice(0, 5).join(', ')}\n`,
+    );
   }
   if (values.json) io.stdout(`${JSON.stringify(views)}\n`);
   else {
@@ -179,9 +273,9 @@ async function list(table: RecordTable, values: Values, io: CliIo, now: number, 
   return ExitCode.ok;
 }
 
-async function evict(table: RecordTable, values: Values, io: CliIo, now: number, ttl: number): Promise<ExitCodeValue> {
+async function evict(source: RecordSource, values: Values, io: CliIo, now: number, ttl: number): Promise<ExitCodeValue> {
   if (values.id === undefined) throw new CliError('evict needs --id <record id> (inspect prints it).', ExitCode.usage);
-  const record = await table.get(values.id);
+  const record = await source.get(values.id);
   if (record === undefined) {
     io.stderr(`No record "${values.id}": nothing to evict.\n`);
     return ExitCode.notFound;
@@ -201,7 +295,7 @@ async function evict(table: RecordTable, values: Values, io: CliIo, now: number,
     );
     return ExitCode.refused;
   }
-  if (!(await table.deleteIf(record.id, record.status, record.lease))) {
+  if (!(await source.deleteIf(record.id, record.status, record.lease))) {
     io.stderr(
       'Refused: the record changed between the read and the delete (another invocation claimed or completed it). Inspect it again.\n',
     );

@@ -6,7 +6,7 @@ import type { Report } from './reporter.js';
 import type { ResultCodec } from './result-codec.js';
 import type { IdempotencyStore } from './store.js';
 
-/** The claim this invocation holds. Settle it exactly once: `complete` or `fail`. */
+/** The claim this invocation holds. Settle it exactly once: `complete`, `fail` or `abandon`. */
 export interface Attempt {
   /** The id of the claimed record: scope and hashed key. */
   readonly recordId: string;
@@ -18,6 +18,12 @@ export interface Attempt {
   complete(value: unknown): Promise<void>;
   /** Deletes this attempt's claim (only while it still holds the lease), so a retry can run. */
   fail(): Promise<void>;
+  /**
+   * Settles without a request: the invocation ends while the handler may still run (a timeout),
+   * so the claim must neither complete nor release; it lapses at its in-progress expiry.
+   * `reason` is what ended it, for the outcome.
+   */
+  abandon(reason?: unknown): void;
 }
 
 export interface AttemptContext {
@@ -82,6 +88,9 @@ export function createAttempt(context: AttemptContext, identity: Identity, lease
       const stored = await persist(result, expiresAt);
       if (stored !== undefined) context.onCompleted(identity, stored, expiresAt);
       if (unstorable) throw unstorable;
+    },
+    abandon() {
+      settled = true;
     },
     async fail() {
       if (settled) return;

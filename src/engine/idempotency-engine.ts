@@ -48,7 +48,7 @@ export type Begin =
  * middleware, `makeIdempotent`) call `begin` and then settle the attempt, or simply `run`.
  */
 export interface IdempotencyEngine<TInput> {
-  /** Looks the key up and claims it when no live record holds it. A `claimed` answer must be settled once: `attempt.complete(result)` or `attempt.fail()`. */
+  /** Looks the key up and claims it when no live record holds it. A `claimed` answer must be settled once: `attempt.complete(result)`, `attempt.fail()`, or `attempt.abandon()` when the invocation ends while the handler may still run. */
   begin(request: InvocationRequest<TInput>): Promise<Begin>;
   /** begin, run the handler once if claimed, then complete or fail. */
   run<R>(request: InvocationRequest<TInput>, handler: () => Promise<R>): Promise<R>;

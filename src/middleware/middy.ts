@@ -140,7 +140,10 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
       }
       // Middy's timeoutEarly failed the invocation while the handler may still run: the claim stays
       // until it lapses with the invocation, so no retry runs the handler beside it.
-      if (isMiddyTimeout(request.error)) return;
+      if (isMiddyTimeout(request.error)) {
+        attempt.abandon(request.error);
+        return;
+      }
       await attempt.fail();
     },
   };

@@ -1,17 +1,30 @@
 import { IdempotencyConfigError } from '../errors.js';
 import type { IdempotencyOutcome, OutcomeSink } from './outcome.js';
+import { reportsPerInvocation } from './outcome-group.js';
 
 /** The count metric each outcome adds 1 to; refused and waited in-progress outcomes count apart. */
 export const OUTCOME_METRICS = {
+  /** Handler ran, result stored. */
   executed: 'Executed',
+  /** Stored result replayed from the store. */
   replayed: 'Replayed',
+  /** Replayed from the container's local cache, no request. */
   'replayed-from-cache': 'ReplayedFromCache',
+  /** Refused because another invocation holds the claim (a waited replay counts as `InProgressWaited`). */
   'in-progress': 'InProgressRefused',
+  /** Key reused with another payload. */
   'payload-mismatch': 'PayloadMismatch',
+  /** Handler threw; claim released. */
   'handler-failed': 'HandlerFailed',
+  /** Claim taken over before it was settled. */
   'lease-lost': 'LeaseLost',
+  /** Handler succeeded, result not stored. */
   'result-not-persisted': 'ResultNotPersisted',
+  /** The store failed before the handler ran. */
   'store-error': 'StoreError',
+  /** The invocation ended with its claim unsettled (a timeout). */
+  abandoned: 'ClaimAbandoned',
+  /** No idempotency key. */
   unkeyed: 'Unkeyed',
 } as const satisfies Record<IdempotencyOutcome['kind'], string>;
 /** An in-progress outcome that waited and then replayed the owner's result. */
@@ -20,7 +33,9 @@ export const WAITED_METRIC = 'InProgressWaited';
 export const OVERHEAD_METRIC = 'IdempotencyOverhead';
 /** Requests the invocation sent to the store. */
 export const REQUESTS_METRIC = 'StoreRequests';
+/** The CloudWatch namespace `emfMetrics` writes to unless told otherwise. */
 export const DEFAULT_NAMESPACE = 'LambdaIdempotency';
+/** The dimension holding the Lambda function's name, in every document unless `omitFunctionName`. */
 export const FUNCTION_DIMENSION = 'FunctionName';
 
 /** The metric an outcome counts in: `OUTCOME_METRICS`, or `InProgressWaited` for a waited replay. */
@@ -30,6 +45,7 @@ export function outcomeMetricName(outcome: IdempotencyOutcome): string {
     : OUTCOME_METRICS[outcome.kind];
 }
 
+/** Options of {@link emfMetrics}; all optional. */
 export interface EmfOptions {
   /** CloudWatch namespace, 1 to 255 characters. Default `LambdaIdempotency`. */
   readonly namespace?: string;
@@ -44,14 +60,25 @@ export interface EmfOptions {
   readonly write?: (line: string) => void;
 }
 
-/** The EMF document (root node) one outcome becomes. */
+/** The EMF document (root node) of one invocation. */
 export interface EmfDocument {
+  /** The EMF metadata: which root members are metrics, in which namespace, under which dimensions. */
   readonly _aws: {
+    /** When the metrics were recorded, epoch milliseconds. */
     readonly Timestamp: number;
+    /** One metric directive: this library writes exactly one. */
     readonly CloudWatchMetrics: ReadonlyArray<{
+      /** The CloudWatch namespace. */
       readonly Namespace: string;
+      /** One dimension set: the names of the root members used as dimensions. */
       readonly Dimensions: ReadonlyArray<ReadonlyArray<string>>;
-      readonly Metrics: ReadonlyArray<{ readonly Name: string; readonly Unit: 'Count' | 'Milliseconds' }>;
+      /** The root members that are metric values. */
+      readonly Metrics: ReadonlyArray<{
+        /** The root member holding the value. */
+        readonly Name: string;
+        /** CloudWatch's unit for it. */
+        readonly Unit: 'Count' | 'Milliseconds';
+      }>;
     }>;
   };
   readonly [member: string]: unknown;
@@ -65,6 +92,8 @@ const RESERVED = new Set<string>([
   OVERHEAD_METRIC,
   REQUESTS_METRIC,
   'outcome',
+  'outcomes',
+  'records',
   'recordId',
   'scope',
 ]);
@@ -89,14 +118,31 @@ function dimensionsOf(options: EmfOptions): Record<string, string> {
   return dimensions;
 }
 
-/** Builds the document for one outcome: its count, the overhead and the request count, with context members. */
+/**
+ * Builds the document for one invocation: a count per outcome, the overhead and the request
+ * count summed over its outcomes (one, or a batch's records), with context members beside them.
+ */
 export function emfDocument(
-  outcome: IdempotencyOutcome,
+  outcomes: IdempotencyOutcome | readonly IdempotencyOutcome[],
   namespace: string,
   dimensions: Readonly<Record<string, string>>,
   timestamp: number,
 ): EmfDocument {
-  const counted = outcomeMetricName(outcome);
+  const list: readonly IdempotencyOutcome[] = Array.isArray(outcomes) ? outcomes : [outcomes as IdempotencyOutcome];
+  const counts = new Map<string, number>();
+  const kinds: Partial<Record<IdempotencyOutcome['kind'], number>> = {};
+  let overheadMs = 0;
+  let requests = 0;
+  for (const outcome of list) {
+    const name = outcomeMetricName(outcome);
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    kinds[outcome.kind] = (kinds[outcome.kind] ?? 0) + 1;
+    overheadMs += outcome.durationMs;
+    requests += outcome.requests.total;
+  }
+  const [first] = list;
+  const single = list.length === 1 ? first : undefined;
+  const scopes = new Set(list.map((outcome) => outcome.scope));
   return {
     _aws: {
       Timestamp: timestamp,
@@ -105,7 +151,7 @@ export function emfDocument(
           Namespace: namespace,
           Dimensions: [Object.keys(dimensions)],
           Metrics: [
-            { Name: counted, Unit: 'Count' },
+            ...[...counts.keys()].map((name) => ({ Name: name, Unit: 'Count' as const })),
             { Name: OVERHEAD_METRIC, Unit: 'Milliseconds' },
             { Name: REQUESTS_METRIC, Unit: 'Count' },
           ],
@@ -113,19 +159,21 @@ export function emfDocument(
       ],
     },
     ...dimensions,
-    [counted]: 1,
-    [OVERHEAD_METRIC]: Math.round(outcome.durationMs * 1000) / 1000,
-    [REQUESTS_METRIC]: outcome.requests.total,
-    // Searchable context beside the metrics (not metrics, so no cost): the hash, never the key.
-    outcome: outcome.kind,
-    ...(outcome.recordId !== undefined && { recordId: outcome.recordId }),
-    scope: outcome.scope,
+    ...Object.fromEntries(counts),
+    [OVERHEAD_METRIC]: Math.round(overheadMs * 1000) / 1000,
+    [REQUESTS_METRIC]: requests,
+    // Searchable context beside the metrics (not metrics, so no cost): hashes, never keys.
+    ...(single === undefined ? { outcomes: kinds, records: list.length } : { outcome: single.kind }),
+    ...(single?.recordId !== undefined && { recordId: single.recordId }),
+    ...(scopes.size === 1 && first !== undefined && { scope: first.scope }),
   };
 }
 
 /**
  * A sink writing one CloudWatch Embedded Metric Format document per invocation to stdout, with
  * no dependency: Lambda's log pipeline turns it into metrics (counts per outcome, our overhead).
+ * A batch invocation (`idempotentBatch`) writes one document with the counts of all its records,
+ * when the batch ends or, if it is still running, just before its deadline.
  *
  * @example
  * idempotency({ store, key: 'orderId', onOutcome: emfMetrics({ namespace: 'Orders' }) })
@@ -137,5 +185,16 @@ export function emfMetrics(options: EmfOptions = {}): OutcomeSink {
   }
   const dimensions = dimensionsOf(options);
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  return (outcome) => write(JSON.stringify(emfDocument(outcome, namespace, dimensions, Date.now())));
+  const document = (outcomes: IdempotencyOutcome | readonly IdempotencyOutcome[]) =>
+    write(JSON.stringify(emfDocument(outcomes, namespace, dimensions, Date.now())));
+  const sink: OutcomeSink = (outcome) => document(outcome);
+  return reportsPerInvocation(sink, () => {
+    const gathered: IdempotencyOutcome[] = [];
+    return {
+      add: (outcome) => void gathered.push(outcome),
+      close: () => {
+        if (gathered.length > 0) document(gathered);
+      },
+    };
+  });
 }

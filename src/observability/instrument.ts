@@ -15,6 +15,7 @@ import {
 import { statusCodeValue } from '../http/replay.js';
 import { announceDisabled, isIdempotencyDisabled } from './kill-switch.js';
 import type { IdempotencyOutcome, OutcomeKind, OutcomePhase, OutcomeSink } from './outcome.js';
+import { currentOutcomeGroup, DEADLINE_MARGIN_MS, type OutcomeGroup } from './outcome-group.js';
 
 /** What one invocation did to the store, gathered while its own calls run (batches run many at once). */
 interface Tally {
@@ -55,9 +56,10 @@ export function instrumentEngine<TInput>(
   innerOptions.add(inner);
   const engine = create(inner);
 
-  function emit(outcome: IdempotencyOutcome): void {
+  function emit(outcome: IdempotencyOutcome, group: OutcomeGroup | undefined): void {
     for (const sink of sinks) {
       try {
+        if (group?.deliver(sink, outcome, sinkFailed)) continue;
         const pending = sink(outcome);
         if (pending instanceof Promise) pending.catch(sinkFailed);
       } catch (error) {
@@ -112,12 +114,31 @@ export function instrumentEngine<TInput>(
     };
   }
 
-  function observeAttempt(attempt: Attempt, tally: Tally, scope: string, begin: OutcomePhase): Attempt {
+  function observeAttempt(
+    attempt: Attempt,
+    tally: Tally,
+    scope: string,
+    begin: OutcomePhase,
+    remainingTimeMs: number | undefined,
+    group: OutcomeGroup | undefined,
+  ): Attempt {
+    // One outcome per invocation: the first of its settle and its deadline reports it.
+    let reported = false;
+    function reportAbandoned(reason: unknown): void {
+      if (reported) return;
+      reported = true;
+      emit(outcome('abandoned', scope, tally, begin, { error: describe(reason) }), group);
+    }
+    const stopWatching = watchDeadline(remainingTimeMs, group, () =>
+      reportAbandoned(new InvocationDeadlineError(DEADLINE_MARGIN_MS)),
+    );
+
     async function settle(
       operation: 'complete' | 'release',
       work: () => Promise<void>,
       decide: (error: unknown) => [OutcomeKind, Partial<IdempotencyOutcome>],
     ) {
+      stopWatching();
       const startedAt = Date.now();
       const started = performance.now();
       let failure: unknown;
@@ -127,9 +148,12 @@ export function instrumentEngine<TInput>(
         failure = error;
         throw error;
       } finally {
-        const phase = { startedAt, durationMs: performance.now() - started, operation };
-        const [kind, extra] = decide(failure);
-        emit(outcome(kind, scope, tally, begin, { ...extra, phases: { begin, settle: phase } }));
+        if (!reported) {
+          reported = true;
+          const phase = { startedAt, durationMs: performance.now() - started, operation };
+          const [kind, extra] = decide(failure);
+          emit(outcome(kind, scope, tally, begin, { ...extra, phases: { begin, settle: phase } }), group);
+        }
       }
     }
     return {
@@ -157,6 +181,11 @@ export function instrumentEngine<TInput>(
             return [tally.leaseLost ? 'lease-lost' : 'handler-failed', {}];
           },
         ),
+      abandon: (reason) => {
+        stopWatching();
+        reportAbandoned(reason ?? new InvocationDeadlineError(0));
+        attempt.abandon(reason);
+      },
     };
   }
 
@@ -172,6 +201,7 @@ export function instrumentEngine<TInput>(
       leaseLost: false,
       storeError: undefined,
     };
+    const group = currentOutcomeGroup();
     const startedAt = Date.now();
     const started = performance.now();
     const phase = () => ({ startedAt, durationMs: performance.now() - started });
@@ -180,12 +210,15 @@ export function instrumentEngine<TInput>(
       begun = await tallies.run(tally, () => engine.begin(request));
     } catch (error) {
       const recordId = recordIdOf(error) ?? tally.recordId;
-      emit(outcome(refusalKind(error), scope, { ...tally, recordId }, phase(), refusalDetails(error, tally)));
+      emit(outcome(refusalKind(error), scope, { ...tally, recordId }, phase(), refusalDetails(error, tally)), group);
       throw error;
     }
-    if (begun.kind === 'claimed') return { kind: 'claimed', attempt: observeAttempt(begun.attempt, tally, scope, phase()) };
+    if (begun.kind === 'claimed') {
+      const remaining = request.remainingTimeMs === undefined ? undefined : request.remainingTimeMs - phase().durationMs;
+      return { kind: 'claimed', attempt: observeAttempt(begun.attempt, tally, scope, phase(), remaining, group) };
+    }
     if (begun.kind === 'unkeyed') {
-      emit(outcome('unkeyed', scope, tally, phase()));
+      emit(outcome('unkeyed', scope, tally, phase()), group);
       return begun;
     }
     // A cache hit is the only replay that sends no request; a replay after polling reads (gets) waited.
@@ -193,7 +226,7 @@ export function instrumentEngine<TInput>(
     const value = adjustReplay(begun.value, begun.recordId, total === 0);
     const kind: OutcomeKind = total === 0 ? 'replayed-from-cache' : tally.get > 0 ? 'in-progress' : 'replayed';
     const extra = { statusCode: statusOf(value), ...(kind === 'in-progress' && { waited: true }) };
-    emit(outcome(kind, scope, { ...tally, recordId: begun.recordId }, phase(), extra));
+    emit(outcome(kind, scope, { ...tally, recordId: begun.recordId }, phase(), extra), group);
     return { ...begun, value };
   }
 
@@ -212,6 +245,31 @@ export function instrumentEngine<TInput>(
   const run = <R>(request: InvocationRequest<TInput>, handler: () => Promise<R>) => runOnce(begin, request, handler);
 
   return { begin, run };
+}
+
+/** Why a claim was reported abandoned: its handler was still running at the invocation's deadline. */
+class InvocationDeadlineError extends Error {
+  override name = 'InvocationDeadline';
+
+  constructor(marginMs: number) {
+    super(
+      marginMs > 0
+        ? `The handler was still running ${marginMs} ms before the invocation's deadline; the claim stays INPROGRESS until its in-progress expiry.`
+        : 'The invocation ended while the handler may still run; the claim stays INPROGRESS until its in-progress expiry.',
+    );
+  }
+}
+
+/**
+ * Calls `report` shortly before the deadline unless the returned stop function runs first: in a
+ * group, when the group closes; alone, on an unref'd timer. Without a deadline, never.
+ */
+function watchDeadline(remainingTimeMs: number | undefined, group: OutcomeGroup | undefined, report: () => void): () => void {
+  if (group !== undefined) return group.whenUnsettled(report);
+  if (remainingTimeMs === undefined) return () => undefined;
+  const timer = setTimeout(report, Math.max(0, remainingTimeMs - DEADLINE_MARGIN_MS));
+  timer.unref?.();
+  return () => clearTimeout(timer);
 }
 
 function sinksOf(option: OutcomeSink | readonly OutcomeSink[] | undefined): readonly OutcomeSink[] {

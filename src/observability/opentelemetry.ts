@@ -7,6 +7,7 @@ export interface TracingSink extends OutcomeSink {
   readonly ready: Promise<boolean>;
 }
 
+/** Options of {@link openTelemetrySpans}. */
 export interface OpenTelemetryOptions {
   /** The tracer's instrumentation name. Default `lambda-idempotency`. */
   readonly tracerName?: string;
@@ -19,7 +20,13 @@ type OpenTelemetryApi = typeof import('@opentelemetry/api');
 const API_MODULE = '@opentelemetry/api';
 /** Outcomes kept while the API loads at cold start; more than a burst's worth is dropped. */
 const MAX_PENDING = 64;
-const FAILURES = new Set<IdempotencyOutcome['kind']>(['payload-mismatch', 'lease-lost', 'result-not-persisted', 'store-error']);
+const FAILURES = new Set<IdempotencyOutcome['kind']>([
+  'payload-mismatch',
+  'lease-lost',
+  'result-not-persisted',
+  'store-error',
+  'abandoned',
+]);
 
 function attributesOf(outcome: IdempotencyOutcome): Attributes {
   return {

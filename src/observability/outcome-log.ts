@@ -3,12 +3,17 @@ import type { IdempotencyOutcome, OutcomeSink } from './outcome.js';
 
 /** Any logger with these four methods fits: console, Powertools Logger, pino. */
 export interface LevelLogger {
+  /** Plain executions. */
   debug(...args: unknown[]): void;
+  /** Replays, and waits that ended in a replay. */
   info(...args: unknown[]): void;
+  /** Refusals and failures. */
   warn(...args: unknown[]): void;
+  /** Not used by the outcome log; part of the shape every supported logger has. */
   error(...args: unknown[]): void;
 }
 
+/** A level of {@link LevelLogger}, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /**
@@ -18,6 +23,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
  */
 export type LogStyle = 'json' | 'message-first' | 'fields-first';
 
+/** Options of {@link outcomeLog}; all optional. */
 export interface OutcomeLogOptions {
   /** Default `console`, written as one JSON line per outcome. */
   readonly logger?: LevelLogger;
@@ -66,6 +72,7 @@ const MESSAGES: Record<IdempotencyOutcome['kind'], string> = {
   'lease-lost': 'Idempotency: claim was taken over before this invocation settled it.',
   'result-not-persisted': 'Idempotency: handler succeeded but its result was not stored.',
   'store-error': 'Idempotency: the store failed.',
+  abandoned: 'Idempotency: the invocation ended before settling its claim; the key stays in progress until the claim expires.',
   unkeyed: 'Idempotency: no key; handler not protected.',
 };
 

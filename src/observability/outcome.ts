@@ -21,6 +21,12 @@ export type OutcomeKind =
   | 'result-not-persisted'
   /** The store failed (or holds a record this library cannot read) before the handler could run. */
   | 'store-error'
+  /**
+   * Claimed, but the invocation ended before the claim was completed or released: the handler was
+   * still running shortly before the deadline, or Middy's `timeoutEarly` failed the invocation. The
+   * record stays INPROGRESS until its in-progress expiry; duplicates meanwhile are refused.
+   */
+  | 'abandoned'
   /** No idempotency key: the handler ran without idempotency, or the invocation was refused for it. */
   | 'unkeyed';
 

@@ -6,6 +6,7 @@ import type { OutcomeSink } from './outcome.js';
  * named structurally so the library neither imports nor requires it.
  */
 export interface MetricsRecorder {
+  /** Records one value of a metric, as Powertools' `Metrics.addMetric` does. */
   addMetric(name: string, unit: 'Count' | 'Milliseconds', value: number): void;
 }
 

@@ -31,6 +31,18 @@ export const defaultAttributeNames: DynamoDBAttributeNames = {
 
 export type Item = Record<string, unknown>;
 
+/** Where a record id goes: the partition key, or (single-table designs) a sort key under one shared partition value. */
+export interface RecordKeyLayout {
+  readonly partitionKey: string;
+  readonly sortKey?: { readonly attribute: string; readonly partitionValue: string };
+}
+
+/** The primary key of the item holding record `id`: the one definition the store and the CLI share. */
+export function recordKey(id: string, layout: RecordKeyLayout): Item {
+  if (layout.sortKey === undefined) return { [layout.partitionKey]: id };
+  return { [layout.partitionKey]: layout.sortKey.partitionValue, [layout.sortKey.attribute]: id };
+}
+
 /**
  * Each kind of result keeps its own DynamoDB type, so no extra attribute is needed to tell them
  * apart: text is S, compressed bytes are B, `undefined` is NULL, an error marker is an M.

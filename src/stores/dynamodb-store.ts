@@ -16,6 +16,7 @@ import {
   defaultAttributeNames,
   type Item,
   itemToRecord,
+  recordKey,
   resultToAttribute,
 } from './dynamodb-item.js';
 
@@ -192,8 +193,7 @@ export class DynamoDBStore implements IdempotencyStore {
   }
 
   #key(id: string): Item {
-    if (this.#sortKey === undefined) return { [this.#names.partitionKey]: id };
-    return { [this.#names.partitionKey]: this.#sortKey.partitionValue, [this.#sortKey.attribute]: id };
+    return recordKey(id, { partitionKey: this.#names.partitionKey, sortKey: this.#sortKey });
   }
 
   #toRecord(item: Item, id: string): IdempotencyRecord {

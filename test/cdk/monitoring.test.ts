@@ -39,9 +39,9 @@ describe('IdempotencyMonitoring', () => {
   it('creates the opt-in alarms on the metrics the library writes', () => {
     const template = synth({
       functions: [{ function: { functionName: 'orders' }, dimensions: { Service: 'shop' } }],
-      alarms: { storeErrors: 1, leaseLost: 1, resultsNotPersisted: 1, inProgressRefusalsPerMinute: 10 },
+      alarms: { storeErrors: 1, leaseLost: 1, resultsNotPersisted: 1, abandonedClaims: 1, inProgressRefusalsPerMinute: 10 },
     });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'StoreError',
       Namespace: 'LambdaIdempotency',
@@ -55,6 +55,7 @@ describe('IdempotencyMonitoring', () => {
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'LeaseLost' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ResultNotPersisted' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ClaimAbandoned' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Threshold: 10,
       EvaluationPeriods: 5,

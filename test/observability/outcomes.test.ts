@@ -1,6 +1,6 @@
 import { DeleteItemCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashMaterial } from '../../src/engine/hash.js';
 import {
   DynamoDBStore,
@@ -392,5 +392,58 @@ describe('the log level follows AWS_LAMBDA_LOG_LEVEL', () => {
     expect(calls[0]?.[1]).toMatchObject({ idempotencyOutcome: 'replayed' });
     expect(calls[1]?.[0]).toMatchObject({ idempotencyOutcome: 'replayed' });
     expect(calls[1]?.[1]).toBe('Idempotency: duplicate answered with the stored result.');
+  });
+});
+
+describe('a claim the invocation never settles is reported abandoned', () => {
+  it('makeIdempotent: a handler still running just before the deadline, once, and its late result is still stored', async () => {
+    const sinks = observed();
+    const release = deferred();
+    const once = makeIdempotent(
+      async (order: { orderId: string }, _context?: unknown) => {
+        await release.promise;
+        return order.orderId;
+      },
+      { store: fixture.store, key: 'orderId', onOutcome: sinks.onOutcome },
+    );
+    const running = once({ orderId: uniqueKey() }, lambdaContext(300));
+    await vi.waitFor(() => expect(sinks.outcomes).toHaveLength(1), { timeout: 5000, interval: 20 });
+    expect(sinks.outcomes[0]).toMatchObject({ kind: 'abandoned', error: { name: 'InvocationDeadline' } });
+    expect(sinks.outcomes[0]?.requests).toMatchObject({ claim: 1, complete: 0, release: 0 });
+    expect(sinks.lines.map((entry) => [entry.level, entry.line.idempotencyOutcome])).toEqual([['warn', 'abandoned']]);
+    expect(sinks.documents[0]?.ClaimAbandoned).toBe(1);
+    release.resolve();
+    await running;
+    expect(sinks.outcomes).toHaveLength(1);
+    expect((await fixture.store.get(sinks.outcomes[0]?.recordId ?? ''))?.status).toBe('COMPLETED');
+  });
+
+  it("Middy's timeoutEarly: the claim is kept and the outcome names Middy's TimeoutError", async () => {
+    const sinks = observed();
+    const release = deferred();
+    const handler = middy(
+      async () => {
+        await release.promise;
+        return 'late';
+      },
+      { timeoutEarlyInMillis: 150 },
+    ).use(idempotency<{ orderId: string }>({ store: fixture.store, key: 'orderId', onOutcome: sinks.onOutcome }));
+    await expect(handler({ orderId: uniqueKey() }, lambdaContext(400, 'middy-timeout-fn'))).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
+    expect(sinks.outcomes.map((outcome) => [outcome.kind, outcome.error?.name])).toEqual([['abandoned', 'TimeoutError']]);
+    expect((await fixture.store.get(sinks.outcomes[0]?.recordId ?? ''))?.status).toBe('INPROGRESS');
+    release.resolve();
+    // The deadline watch was stopped: no second outcome arrives when the deadline passes.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sinks.outcomes).toHaveLength(1);
+  });
+
+  it('no deadline watch runs once the claim settles in time', async () => {
+    const sinks = observed();
+    const once = makeIdempotent(charge, { store: fixture.store, key: 'orderId', onOutcome: sinks.onOutcome });
+    await once({ orderId: uniqueKey(), amount: 1 }, lambdaContext(150));
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(sinks.outcomes.map((outcome) => outcome.kind)).toEqual(['executed']);
   });
 });

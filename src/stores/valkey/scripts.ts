@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /** A server-side script, with the SHA1 digest `EVALSHA` names it by. */
 export interface Script {
-  readonly name: 'claim' | 'complete' | 'release';
+  readonly name: 'claim' | 'complete' | 'release' | 'evict';
   readonly source: string;
   readonly sha: string;
 }
@@ -65,6 +65,25 @@ export const RELEASE = script(
   `local key = KEYS[1]
 if redis.call('EXISTS', key) == 0 then return 1 end
 if redis.call('HGET', key, 'lease') ~= ARGV[1] then return 0 end
+redis.call('DEL', key)
+return 1`,
+);
+
+/**
+ * The operator's delete (`lambda-idempotency evict`): removes the record only while it still has
+ * the status and lease that were inspected, so a claim taken over meanwhile is never deleted.
+ * KEYS[1] record; ARGV: status, lease (absent: the record must carry none). Returns 1 when deleted.
+ */
+export const EVICT = script(
+  'evict',
+  `local key = KEYS[1]
+if redis.call('HGET', key, 'status') ~= ARGV[1] then return 0 end
+local lease = redis.call('HGET', key, 'lease')
+if ARGV[2] then
+  if lease ~= ARGV[2] then return 0 end
+elseif lease then
+  return 0
+end
 redis.call('DEL', key)
 return 1`,
 );
