@@ -58,11 +58,12 @@ describe('the claim of a durable execution', () => {
     const begun = await orders.begin({ input, scope: 'orders', remainingTimeMs: 5_000, durableExecutionId: arn('two-hours') });
     if (begun.kind !== 'claimed') throw new Error(`expected a claim, got ${begun.kind}`);
     const item = await fixture.rawItem(begun.attempt.recordId);
-    const inProgressUntil = Number((item?.in_progress_expiration as { N: string }).N);
+    if (item === undefined) throw new Error('the claim wrote no record');
+    const inProgressUntil = Number((item.in_progress_expiration as { N: string }).N);
     expect(inProgressUntil).toBeGreaterThanOrEqual(before + 7_200_000);
     expect(inProgressUntil).toBeLessThanOrEqual(Date.now() + 7_200_000);
     // The record itself outlives the claim.
-    expect(Number((item?.expiration as { N: string }).N)).toBeGreaterThanOrEqual(Math.floor(inProgressUntil / 1000));
+    expect(Number((item.expiration as { N: string }).N)).toBeGreaterThanOrEqual(Math.floor(inProgressUntil / 1000));
   });
 
   it('refuses a durableExecutionTimeoutSeconds below 1 at setup', () => {
