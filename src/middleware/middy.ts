@@ -2,8 +2,8 @@ import type { Context } from 'aws-lambda';
 import { type Attempt, createIdempotencyEngine } from '../engine/idempotency-engine.js';
 import type { IdempotencyOptions } from '../engine/options.js';
 import { remainingTimeOf, scopeOf } from '../lambda/context.js';
-import { beginInvocation, endInvocation } from '../lambda/invocation.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
+import { endScopedReads, scopeReadsToInvocation } from './invocation-scope.js';
 
 /**
  * The request object Middy 6 and 7 pass to middlewares, reduced to what this middleware reads,
@@ -55,7 +55,7 @@ export interface IdempotencyMiddleware<TEvent, TResult> {
  * receives) and the invocation fails with that error. When Middy's `timeoutEarly` fails the
  * invocation while the handler still runs, the claim stays until it lapses with the invocation.
  * Inner `makeIdempotent` calls made by the handler without a context claim for this invocation's
- * remaining time.
+ * remaining time, also when one process runs several invocations at once (Lambda Managed Instances).
  *
  * @example
  * export const handler = middy(createOrder).use(idempotency({ store, key: 'orderId' }));
@@ -97,7 +97,7 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
       }
       if (begun.kind !== 'replay') {
         // Inner makeIdempotent calls without a context find this invocation's remaining time.
-        beginInvocation(request.context);
+        scopeToInvocation(request);
         return undefined;
       }
       const replayed = begun.value as TResult;
@@ -105,7 +105,7 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
       return replayed;
     },
     async after(request) {
-      endInvocation(request.context);
+      endScopedReads(request);
       const attempt = attempts.get(request);
       if (attempt === undefined) return;
       attempts.delete(request);
@@ -114,7 +114,7 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
       else await attempt.complete(response);
     },
     async onError(request) {
-      endInvocation(request.context);
+      endScopedReads(request);
       const attempt = attempts.get(request);
       if (attempt === undefined) return;
       attempts.delete(request);
@@ -132,6 +132,16 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
       await attempt.fail();
     },
   };
+}
+
+/**
+ * Scopes the handler Middy calls next to this invocation, so code it runs without the context (an
+ * inner `makeIdempotent`) finds this invocation's deadline, also with others running beside it.
+ * Call it after an `await`: see {@link scopeReadsToInvocation}.
+ */
+export function scopeToInvocation<TEvent, TResult>(request: MiddyRequestLike<TEvent, TResult>): void {
+  const context: unknown = request.context;
+  if (context !== null && typeof context === 'object') scopeReadsToInvocation(request, context);
 }
 
 /** Whether the handler returned, and what, observed on Middy's request object. */
