@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { hashMaterial } from '../../src/engine/hash.js';
+import { invocationContext } from '../../src/lambda/invocation.js';
 import { deferred, lambdaContext, type StoreFixture } from '../support/fixtures.js';
 import { seededRandom } from '../support/seeded-random.js';
 
@@ -23,7 +24,7 @@ export function interleaver(seed: number) {
     get released() {
       return released;
     },
-    /** Releases pauses until every invocation settled. */
+    /** Releases pauses until every invocation settled. The driver, their caller, must never find itself inside one. */
     async drive<T>(invocations: readonly Promise<T>[]): Promise<T[]> {
       let settled = false;
       const all = Promise.allSettled(invocations).finally(() => {
@@ -32,6 +33,8 @@ export function interleaver(seed: number) {
       while (!settled) {
         // One event-loop turn: the released invocation runs to its next pause or request.
         await new Promise((resolve) => setImmediate(resolve));
+        const leaked = invocationContext();
+        if (leaked !== undefined) throw new Error(`invocation of ${leaked.functionName} leaked into its caller`);
         if (waiting.length === 0) continue;
         const [resolve] = waiting.splice(Math.floor(random() * waiting.length), 1);
         resolve?.();
