@@ -1,7 +1,12 @@
 import type { IdempotencyOptions } from '../engine/options.js';
 import { IdempotencyConfigError, InProgressError, PayloadMismatchError, UnsupportedEventError } from '../errors.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
-import { createIdempotencyMiddleware, type IdempotencyMiddleware, type MiddyRequestLike } from '../middleware/middy.js';
+import {
+  createIdempotencyMiddleware,
+  type IdempotencyMiddleware,
+  type MiddyRequestLike,
+  scopeToInvocation,
+} from '../middleware/middy.js';
 import { type CallerIdentity, callerOf } from './caller.js';
 import { fingerprintMaterial } from './fingerprint.js';
 import { describeHttpRequest, type HttpEvent, type HttpRequestView, type HttpResponse } from './http-event.js';
@@ -111,10 +116,10 @@ export function httpIdempotency<TEvent extends HttpEvent = HttpEvent, TResult ex
           'httpIdempotency received an event that is not an API Gateway (REST or HTTP API), Function URL or ALB request: it has no HTTP method.',
         );
       }
-      if (!methods.has(view.method)) return undefined;
+      if (!methods.has(view.method)) return passThrough(request);
       const reading = readIdempotencyKey(view.headers.get(IDEMPOTENCY_KEY_HEADER));
       if (reading.kind === 'missing') {
-        if (!requireKey) return undefined;
+        if (!requireKey) return passThrough(request);
         return answer(request, view, {
           type: HttpProblemType.keyMissing,
           title: 'Idempotency-Key header missing',
@@ -149,6 +154,14 @@ export function httpIdempotency<TEvent extends HttpEvent = HttpEvent, TResult ex
     after: core.after,
     onError: core.onError,
   };
+}
+
+/** Runs the handler unprotected, still as its own invocation for inner `makeIdempotent` calls. */
+async function passThrough<TEvent, TResult>(request: MiddyRequestLike<TEvent, TResult>): Promise<undefined> {
+  // Scoping starts after an await, so no read of the request in the caller's own code is scoped.
+  await undefined;
+  scopeToInvocation(request);
+  return undefined;
 }
 
 /** The client-facing answer to the engine refusing a request, or undefined for a real failure. */

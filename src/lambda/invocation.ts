@@ -1,51 +1,36 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type LambdaContextLike, remainingTimeOf } from './context.js';
+import type { LambdaContextLike } from './context.js';
 
 /**
  * The Lambda invocation the current code runs in, so an inner `makeIdempotent` called without a
- * context claims for its invocation's remaining time instead of `inProgressTimeoutMs`.
+ * context claims for its own invocation's remaining time instead of `inProgressTimeoutMs`.
  *
- * `makeIdempotent` given a context and `idempotentBatch` run the handler inside an
- * AsyncLocalStorage scope: exact, also with concurrent invocations in one process. A Middy
- * `before` cannot wrap the handler it precedes (and `enterWith` there would leak into the caller),
- * so the middlewares register their invocation while its handler runs; an inner call outside any
- * scope takes the registered invocation with the most time left: its own when it is alone (as in
- * every standard Lambda), never less than its own when several overlap.
+ * Exact also when one process serves several invocations at once (Lambda Managed Instances):
+ * `makeIdempotent` given a context and `idempotentBatch` run the handler inside a scope, and the
+ * Middy middlewares enter one in the continuation that calls the handler (src/middleware/invocation-scope.ts).
+ * Outside every scope there is no invocation to ask: the caller falls back to its configured default.
  */
-const currentInvocation = new AsyncLocalStorage<LambdaContextLike>();
-const runningInvocations = new Set<LambdaContextLike>();
+const currentInvocation = new AsyncLocalStorage<LambdaContextLike | undefined>();
+// Node 20 and 22 track promises only once some AsyncLocalStorage is in use: until then every promise
+// continuation shares one top-level resource, and the first `enterWith` would tag them all, callers
+// included. Using it at load makes every promise created afterwards carry its own context.
+currentInvocation.enterWith(undefined);
 
 /** Runs `fn` as part of the invocation `context` belongs to. */
 export function runInInvocation<R>(context: LambdaContextLike | undefined, fn: () => R): R {
   return context === undefined ? fn() : currentInvocation.run(context, fn);
 }
 
-/** Registers an invocation whose handler is about to run (for the Middy middlewares). */
-export function beginInvocation(context: LambdaContextLike | undefined): void {
-  if (typeof context?.getRemainingTimeInMillis === 'function') runningInvocations.add(context);
-}
-
-/** Ends what {@link beginInvocation} registered. */
-export function endInvocation(context: LambdaContextLike | undefined): void {
-  if (context !== undefined) runningInvocations.delete(context);
+/**
+ * Makes the rest of the running continuation, and everything it starts, part of the invocation
+ * `context` belongs to. Only for code that runs inside a continuation the invocation owns: called
+ * from a caller's synchronous code it would also tag whatever that caller does next.
+ */
+export function enterInvocation(context: LambdaContextLike): void {
+  if (currentInvocation.getStore() !== context) currentInvocation.enterWith(context);
 }
 
 /** The context given, else the invocation's; undefined outside any invocation. */
 export function invocationContext(given?: LambdaContextLike): LambdaContextLike | undefined {
-  return given ?? currentInvocation.getStore() ?? longestRunning();
-}
-
-function longestRunning(): LambdaContextLike | undefined {
-  let longest: LambdaContextLike | undefined;
-  let longestMs = 0;
-  for (const context of runningInvocations) {
-    const remaining = remainingTimeOf(context) ?? 0;
-    // A registration whose `after` never ran (a later middleware returned early) ends with its deadline.
-    if (remaining <= 0) runningInvocations.delete(context);
-    else if (remaining > longestMs) {
-      longest = context;
-      longestMs = remaining;
-    }
-  }
-  return longest;
+  return given ?? currentInvocation.getStore();
 }

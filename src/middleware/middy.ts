@@ -3,8 +3,8 @@ import { type Attempt, createIdempotencyEngine } from '../engine/idempotency-eng
 import type { IdempotencyOptions } from '../engine/options.js';
 import { type LambdaContextLike, remainingTimeOf, scopeOf } from '../lambda/context.js';
 import { durableExecutionOf, refuseDurableInvocationInput } from '../lambda/durable.js';
-import { beginInvocation, endInvocation } from '../lambda/invocation.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
+import { endScopedReads, scopeReadsToInvocation } from './invocation-scope.js';
 
 /**
  * The request object Middy 6 and 7 pass to middlewares, reduced to what this middleware reads,
@@ -56,7 +56,7 @@ export interface IdempotencyMiddleware<TEvent, TResult> {
  * receives) and the invocation fails with that error. When Middy's `timeoutEarly` fails the
  * invocation while the handler still runs, the claim stays until it lapses with the invocation.
  * Inner `makeIdempotent` calls made by the handler without a context claim for this invocation's
- * remaining time.
+ * remaining time, also when one process runs several invocations at once (Lambda Managed Instances).
  *
  * In a durable function (Middy 7's `executionModeDurableContext`, or a Middy handler passed to
  * `withDurableExecution`) the claim is the execution's: held again by each replay and stored once,
@@ -88,8 +88,6 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
   // Keyed by Middy's request object: one claim per invocation, and only the one this middleware made.
   const attempts = new WeakMap<object, Attempt>();
   const handlerResults = new WeakMap<object, HandlerResult<TResult>>();
-  // The Lambda context registered for inner calls: a durable function's is its `lambdaContext`.
-  const invocations = new WeakMap<object, LambdaContextLike>();
 
   return {
     async before(request) {
@@ -108,8 +106,7 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
       }
       if (begun.kind !== 'replay') {
         // Inner makeIdempotent calls without a context find this invocation's remaining time.
-        beginInvocation(context);
-        invocations.set(request, context);
+        scopeReadsToInvocation(request, context);
         return undefined;
       }
       const replayed = begun.value as TResult;
@@ -117,7 +114,7 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
       return replayed;
     },
     async after(request) {
-      endInvocation(invocations.get(request));
+      endScopedReads(request);
       const attempt = attempts.get(request);
       if (attempt === undefined) return;
       attempts.delete(request);
@@ -126,7 +123,7 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
       else await attempt.complete(response);
     },
     async onError(request) {
-      endInvocation(invocations.get(request));
+      endScopedReads(request);
       const attempt = attempts.get(request);
       if (attempt === undefined) return;
       attempts.delete(request);
@@ -152,6 +149,16 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
 const DURABLE_ORDER =
   'Use Middy 7 with executionMode: executionModeDurableContext (from "@middy/core/DurableContext"), ' +
   'or withDurableExecution(middy(handler).use(idempotency(options))), so the middleware sees the DurableContext.';
+
+/**
+ * Scopes the handler Middy calls next to this invocation, so code it runs without the context (an
+ * inner `makeIdempotent`) finds this invocation's deadline, also with others running beside it.
+ * Call it after an `await`: see {@link scopeReadsToInvocation}.
+ */
+export function scopeToInvocation<TEvent, TResult>(request: MiddyRequestLike<TEvent, TResult>): void {
+  const context: unknown = request.context;
+  if (context !== null && typeof context === 'object') scopeReadsToInvocation(request, context);
+}
 
 /** Whether the handler returned, and what, observed on Middy's request object. */
 interface HandlerResult<TResult> {
