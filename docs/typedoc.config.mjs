@@ -9,7 +9,7 @@ const config = {
   entryPoints: [
     '../src/index.ts',
     // '../src/cdk/index.ts', // lambda-idempotency/cdk
-    // '../src/valkey/index.ts', // lambda-idempotency/valkey
+    '../src/stores/valkey/index.ts', // lambda-idempotency/valkey
     // '../src/observability/index.ts', // outcome hooks and EMF metrics
   ],
   tsconfig: '../src/tsconfig.json',
@@ -28,18 +28,18 @@ const config = {
   // discriminant and payload need no sentence of their own. With several entry points, prefix
   // each name with its module (e.g. 'index.Begin.__type.kind').
   intentionallyNotDocumented: [
-    'BatchEventOf.__type.Records',
-    'BatchResponse.batchItemFailures.__type.itemIdentifier',
-    'Begin.__type.attempt',
-    'Begin.__type.kind',
-    'Begin.__type.value',
-    'ClaimResult.__type.claimed',
-    'ClaimResult.__type.existing',
-    'StoredResult.__type.bytes',
-    'StoredResult.__type.kind',
-    'StoredResult.__type.message',
-    'StoredResult.__type.name',
-    'StoredResult.__type.text',
+    'index.BatchEventOf.__type.Records',
+    'index.BatchResponse.batchItemFailures.__type.itemIdentifier',
+    'index.Begin.__type.attempt',
+    'index.Begin.__type.kind',
+    'index.Begin.__type.value',
+    'index.ClaimResult.__type.claimed',
+    'index.ClaimResult.__type.existing',
+    'index.StoredResult.__type.bytes',
+    'index.StoredResult.__type.kind',
+    'index.StoredResult.__type.message',
+    'index.StoredResult.__type.name',
+    'index.StoredResult.__type.text',
   ],
 };
 
