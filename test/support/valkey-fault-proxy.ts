@@ -234,7 +234,12 @@ export class ValkeyFaultProxy {
   }
 
   #release(link: Link): void {
-    if (Date.now() + 1 < link.releaseAt) return;
+    // Not due yet (a later hold moved it, or the timer fired early): wait for the rest.
+    const wait = link.releaseAt - Date.now();
+    if (wait > 1) {
+      setTimeout(() => this.#release(link), wait).unref();
+      return;
+    }
     const held = link.held.splice(0);
     if (!link.closed) for (const reply of held) link.client.write(reply);
   }
