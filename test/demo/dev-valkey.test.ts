@@ -79,7 +79,7 @@ describe.skipIf(!availability.available)(titled('npm run dev:valkey', availabili
     }
   });
 
-  it('stops its embedded redis-server when it stops', async () => {
+  it('exits cleanly on SIGTERM, stopping the redis-server it started', async () => {
     dev.kill('SIGTERM');
     expect((await once(dev, 'exit'))[0]).toBe(0);
     if (availability.available && availability.external) return;
