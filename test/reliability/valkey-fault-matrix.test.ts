@@ -23,12 +23,10 @@ import { startValkeyHarness, type ValkeyHarness } from './valkey-harness.js';
 const availability = redisAvailability();
 // Restarts and SCRIPT FLUSH need a server of the test's own: never REDIS_URL's.
 const runnable = availability.available && availability.external === undefined;
-const title = titled(
-  'Valkey fault matrix',
+const runnability =
   runnable || !availability.available
     ? availability
-    : { available: false, reason: 'REDIS_URL is set; it needs a server it owns' },
-);
+    : { available: false as const, reason: 'REDIS_URL is set; it needs a server it owns' };
 
 interface Target {
   readonly label: string;
@@ -106,7 +104,7 @@ async function runCell(harness: ValkeyHarness, target: Target, fault: ValkeyFaul
   };
 }
 
-describe.skipIf(!runnable).each(LIBRARIES)(`${title}, over %s`, (library) => {
+describe.skipIf(!runnable).each(LIBRARIES)(`${titled('Valkey fault matrix', runnability)}, over %s`, (library) => {
   const harnesses: ValkeyHarness[] = [];
   beforeAll(async () => {
     for (let index = 0; index < WORKERS; index++) {
@@ -158,4 +156,41 @@ describe.skipIf(!runnable).each(LIBRARIES)(`${title}, over %s`, (library) => {
       expect(result.finalStatus, cell).toBe('COMPLETED');
     }
   }, 120_000);
+});
+
+describe.skipIf(!runnable)(titled('Valkey restart without persistence', runnability), () => {
+  let harness: ValkeyHarness;
+  beforeAll(async () => {
+    harness = await startValkeyHarness({ timeoutMs: 250, holdMs: 600, durable: false });
+  });
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  // The caveat docs/valkey.md states, measured: a server that forgets what it acknowledged (no
+  // persistence, or a failover to a replica that had not received the write) loses the claim.
+  it('loses a claim acknowledged before the restart: the lost result is reported and a retry runs the handler again', async () => {
+    const clock = manualClock(Date.now());
+    const container = harness.container({
+      clock: clock.now,
+      inProgressTimeoutMs: IN_PROGRESS_TIMEOUT_MS,
+      ttlSeconds: TTL_SECONDS,
+    });
+    const key = `valkey-volatile-${randomUUID()}`;
+    const rule: ValkeyFaultRule = {
+      fault: 'restart',
+      operation: 'complete',
+      keyIncludes: harness.keyOf(harness.recordId(key)),
+      nth: 1,
+    };
+    const [a] = await runStep(harness, clock.now(), [{ container, key, kind: 'call' }], [rule]);
+    const [b] = await runStep(harness, clock.now(), [{ container, key, kind: 'call' }]);
+    expect(a!.faultsInjected).toBe(1);
+    expect(a!.calls[0]).toMatchObject({ ok: true });
+    expect(a!.post.status).toBe('ABSENT');
+    expect(checkStep(a!).map((violation) => violation.kind)).toEqual(['lost-result']);
+    // The retry finds no record and runs again: within the window, the second execution.
+    expect(b!.executions).toHaveLength(1);
+    expect(b!.post.status).toBe('COMPLETED');
+  });
 });

@@ -11,8 +11,8 @@ import { observeValkey } from '../support/valkey-record.js';
 import { type ContainerOptions, reliabilityEngine, reliabilityRecordId, type StoreHarness } from './harness.js';
 
 /**
- * The reliability harness over a Valkey store: a redis-server of its own (append-only file fsynced
- * on every write, so a restart keeps what it acknowledged), the command-aware fault proxy in front
+ * The reliability harness over a Valkey store: a redis-server of its own (by default with an
+ * append-only file fsynced on every write, so a restart keeps what it acknowledged), the command-aware fault proxy in front
  * of it, a store whose client talks through the proxy with a short timeout, a patient one for
  * fault-free steps, and a direct connection that reads records past the faults.
  */
@@ -31,10 +31,12 @@ export interface ValkeyHarnessOptions {
   /** How long a `timeout` fault holds a reply (longer than `timeoutMs`). */
   readonly holdMs: number;
   readonly seed?: number;
+  /** Whether the server keeps an append-only file fsynced on every write. Default true. */
+  readonly durable?: boolean;
 }
 
 export async function startValkeyHarness(options: ValkeyHarnessOptions): Promise<ValkeyHarness> {
-  const server = await startRedisServer({ durable: true });
+  const server = await startRedisServer({ durable: options.durable ?? true });
   // Queues its commands while the server restarts, and never gives up on them.
   const direct = new Redis(server.url, { maxRetriesPerRequest: null, retryStrategy: () => 20 });
   direct.on('error', () => undefined);
