@@ -189,6 +189,9 @@ describe.skipIf(!runnable)(titled('Valkey restart without persistence', runnabil
     expect(a!.calls[0]).toMatchObject({ ok: true });
     expect(a!.post.status).toBe('ABSENT');
     expect(checkStep(a!).map((violation) => violation.kind)).toEqual(['lost-result']);
+    expect(harness.warnings).toContainEqual(
+      expect.objectContaining({ name: 'LeaseLostError', operation: 'complete', recordId: harness.recordId(key) }),
+    );
     // The retry finds no record and runs again: within the window, the second execution.
     expect(b!.executions).toHaveLength(1);
     expect(b!.post.status).toBe('COMPLETED');
