@@ -1,13 +1,23 @@
 /**
- * `npm run dev [-- --port 3000]`: serves the payments sample on localhost the way API Gateway's
- * HTTP API would (like `sam local start-api`), against the embedded DynamoDB or
- * AWS_ENDPOINT_URL_DYNAMODB. The port comes from `--port`, then PORT, then 3000; 0 picks a free one.
+ * `npm run dev [-- --port 3000] [-- --store valkey]`: serves the payments sample on localhost the
+ * way API Gateway's HTTP API would (like `sam local start-api`), against the embedded DynamoDB or
+ * AWS_ENDPOINT_URL_DYNAMODB. With `--store valkey` (`npm run dev:valkey`) its idempotency records
+ * live in Valkey instead: an embedded redis-server, or REDIS_URL; the payments stay in DynamoDB.
+ * The port comes from `--port`, then PORT, then 3000; 0 picks a free one.
  */
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { sampleFunctionDefinitions } from '../infra/sample-functions.js';
+import { paymentsTableDefinition } from '../infra/tables.js';
+import { createPaymentsApi } from '../samples/payments/payments-api.js';
+import { PaymentsTable } from '../samples/payments/payments-table.js';
 import { startDevServer } from './dev-server.js';
-import { describeEndpoint, prepareLocalEnvironment } from './local-environment.js';
+import { describeEndpoint, type LocalEnvironment, prepareLocalEnvironment } from './local-environment.js';
 import { loadSampleHandler } from './local-functions.js';
+import { describeValkey, type LocalValkey, startLocalValkey } from './local-valkey.js';
+import { tableName } from './sample-tables.js';
+
+type PaymentsHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2<unknown>>;
 
 function portFrom(argv: readonly string[]): number {
   const flag = argv.indexOf('--port');
@@ -17,12 +27,31 @@ function portFrom(argv: readonly string[]): number {
   return port;
 }
 
-const port = portFrom(process.argv.slice(2));
+function storeFrom(argv: readonly string[]): 'dynamodb' | 'valkey' {
+  const flag = argv.indexOf('--store');
+  const store = flag >= 0 ? argv[flag + 1] : 'dynamodb';
+  if (store !== 'dynamodb' && store !== 'valkey') throw new Error(`--store is dynamodb or valkey, not ${store}`);
+  return store;
+}
+
+/** The sample's own wiring (samples/payments/handler.ts), with the idempotency store swapped for Valkey. */
+function paymentsOverValkey(environment: LocalEnvironment, valkey: LocalValkey): PaymentsHandler {
+  const payments = new PaymentsTable(
+    DynamoDBDocumentClient.from(environment.client),
+    tableName(environment.tables, paymentsTableDefinition),
+  );
+  return createPaymentsApi({ store: valkey.store, payments }) as unknown as PaymentsHandler;
+}
+
+const argv = process.argv.slice(2);
+const port = portFrom(argv);
+const storeKind = storeFrom(argv);
 const environment = await prepareLocalEnvironment({ tablePrefix: 'lambda-idempotency-dev', honourTableVariables: true });
-const payments = (await loadSampleHandler('payments')) as unknown as (
-  event: APIGatewayProxyEventV2,
-  context: Context,
-) => Promise<APIGatewayProxyResultV2<unknown>>;
+let valkey: LocalValkey | undefined;
+if (storeKind === 'valkey') valkey = await startLocalValkey().catch(closeAndExit);
+const payments: PaymentsHandler = valkey
+  ? paymentsOverValkey(environment, valkey)
+  : ((await loadSampleHandler('payments')) as unknown as PaymentsHandler);
 const server = await startDevServer({
   port,
   integrations: [
@@ -35,15 +64,19 @@ const server = await startDevServer({
   ],
   log: (line) => console.log(line),
 }).catch(async (error: NodeJS.ErrnoException) => {
-  await environment.close();
-  if (error.code !== 'EADDRINUSE') throw error;
-  console.error(`Port ${port} is in use: run npm run dev -- --port <another port> (0 picks a free one).`);
-  process.exit(1);
+  if (error.code !== 'EADDRINUSE') {
+    await closeAll();
+    throw error;
+  }
+  return closeAndExit(new Error(`Port ${port} is in use: run npm run dev -- --port <another port> (0 picks a free one).`));
 });
 
+const stores = valkey
+  ? `idempotency records in ${describeValkey(valkey)}, payments in ${describeEndpoint(environment.dynamodb)}`
+  : describeEndpoint(environment.dynamodb);
 console.log(
   [
-    `Payments API listening on ${server.url} (${describeEndpoint(environment.dynamodb)})`,
+    `Payments API listening on ${server.url} (${stores})`,
     '  POST /payments   needs an Idempotency-Key header',
     'Try:',
     `  curl -i -X POST ${server.url}/payments -H 'Idempotency-Key: 6f1c2a9e-order-1001' \\`,
@@ -52,12 +85,23 @@ console.log(
   ].join('\n'),
 );
 
+async function closeAll(): Promise<void> {
+  await valkey?.close();
+  await environment.close();
+}
+
+async function closeAndExit(error: Error): Promise<never> {
+  await closeAll();
+  console.error(error.message);
+  process.exit(1);
+}
+
 let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
   await server.close();
-  await environment.close();
+  await closeAll();
   process.exit(0);
 }
 process.once('SIGINT', stop);

@@ -9,7 +9,7 @@ const config = {
   entryPoints: [
     '../src/index.ts',
     '../src/cdk/index.ts', // lambda-idempotency/cdk
-    // '../src/valkey/index.ts', // lambda-idempotency/valkey
+    '../src/stores/valkey/index.ts', // lambda-idempotency/valkey
     '../src/observability/index.ts', // outcome hooks and EMF metrics
   ],
   tsconfig: '../src/tsconfig.json',

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { type DynamoDBStore, httpIdempotency } from 'lambda-idempotency';
+import { httpIdempotency, type IdempotencyStore } from 'lambda-idempotency';
 import { createPaymentHandler } from './create-payment.js';
 import type { PaymentsTable } from './payments-table.js';
 
@@ -11,7 +11,7 @@ export const PAYMENT_RETRY_WINDOW_SECONDS = 24 * 60 * 60;
  * `POST /payments` with Idempotency-Key semantics: the payment is created once per key (and
  * caller), every retry replays the first response, a key reused for another body gets a 422.
  */
-export function createPaymentsApi(dependencies: { readonly store: DynamoDBStore; readonly payments: PaymentsTable }) {
+export function createPaymentsApi(dependencies: { readonly store: IdempotencyStore; readonly payments: PaymentsTable }) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(createPaymentHandler(dependencies.payments)).use(
     httpIdempotency({ store: dependencies.store, ttlSeconds: PAYMENT_RETRY_WINDOW_SECONDS }),
   );

@@ -7,17 +7,19 @@ import {
   createIdempotencyEngine,
   DynamoDBStore,
   type IdempotencyEngine,
+  type IdempotencyStore,
   type IdempotencyWarning,
 } from '../../src/index.js';
 import { createTable, endpoint, type TestTable, testClient } from '../support/dynamodb.js';
 import { faultClient } from '../support/fault-client.js';
-import { FaultProxy, type FaultRule, type InjectedRule } from '../support/fault-proxy.js';
+import { FaultProxy, type FaultRule } from '../support/fault-proxy.js';
 import { returnsItemOnConditionFailure } from '../support/fixtures.js';
 import {
   type CallOutcome,
   type Execution,
   Ledger,
   MODEL_CLOCK_SKEW_MS,
+  type Observed,
   observe,
   type StepRecord,
 } from '../support/idempotency-model.js';
@@ -34,23 +36,41 @@ export interface KeyedInput {
 const KEY_PREFIX = 'reliability';
 
 /**
+ * What a step needs of a store under test, whichever store it is: the side-effect ledger, the
+ * record as the server holds it (read past the faults), fault rules of the store's own kind, and
+ * containers of the function under test.
+ */
+export interface StoreHarness<TRule> {
+  readonly ledger: Ledger;
+  readonly warnings: IdempotencyWarning[];
+  recordId(key: string): string;
+  /** The record with this id, read straight from the server, never through the faults. */
+  observe(id: string): Promise<Observed>;
+  /** Puts a fault rule in force until its `remove()`. */
+  inject(rule: TRule): { hits(): number; remove(): void };
+  /** Waits until every request about this record that a fault held back has reached the server. */
+  drain(id: string): Promise<void>;
+  /** How many requests have been faulted so far. */
+  faultsInjected(): number;
+  /** Brings the store back to a steady state a step starts from (clients reconnected, caches warm). */
+  beforeStep?(): Promise<void>;
+  /** One container of the function under test (an engine with these options, over both clients). */
+  container(options: ContainerOptions): Container;
+  stop(): Promise<void>;
+}
+
+/**
  * Everything a reliability test needs: dynalite behind the fault proxy, a store whose client
  * talks through the proxy with short timeouts, a direct client that reads records untouched by
  * faults, and the side-effect ledger.
  */
-export interface Harness {
+export interface Harness extends StoreHarness<FaultRule> {
   readonly proxy: FaultProxy;
   readonly direct: DynamoDBClient;
   readonly table: TestTable;
   readonly store: DynamoDBStore;
-  readonly ledger: Ledger;
-  readonly warnings: IdempotencyWarning[];
   /** Whether the store's endpoint returns the old item with a failed condition (then a duplicate sends no GetItem). */
   readonly returnsItemOnConditionFailure: boolean;
-  recordId(key: string): string;
-  /** One container of the function under test (an engine with these options, over both clients). */
-  container(options: ContainerOptions): Container;
-  stop(): Promise<void>;
 }
 
 export interface ContainerOptions {
@@ -93,16 +113,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   }
   const calmStore = new DynamoDBStore({ tableName: table.name, client: calmClient });
   const warnings: IdempotencyWarning[] = [];
-  const engineOver = (over: DynamoDBStore, engineOptions: ContainerOptions) =>
-    createIdempotencyEngine<KeyedInput>({
-      store: over,
-      key: 'id',
-      keyPrefix: KEY_PREFIX,
-      clockSkewMs: MODEL_CLOCK_SKEW_MS,
-      ...engineOptions,
-      logger: { warn: () => undefined },
-      onWarning: (warning) => void warnings.push(warning),
-    });
+  const engineOver = (over: DynamoDBStore, engineOptions: ContainerOptions) => reliabilityEngine(over, engineOptions, warnings);
   return {
     proxy,
     direct,
@@ -111,7 +122,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ledger: new Ledger(),
     warnings,
     returnsItemOnConditionFailure: await returnsItemOnConditionFailure(calmClient, table.name),
-    recordId: (key) => `${KEY_PREFIX}#${hashMaterial(key)}`,
+    recordId: reliabilityRecordId,
+    observe: (id) => observe(direct, table.name, id),
+    inject: (rule) => proxy.inject(rule),
+    drain: (id) => proxy.drain(id),
+    faultsInjected: () => proxy.faultsInjected(),
     container: (engineOptions) => ({ faulty: engineOver(store, engineOptions), calm: engineOver(calmStore, engineOptions) }),
     async stop() {
       await proxy.stop();
@@ -121,6 +136,28 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       direct.destroy();
     },
   };
+}
+
+/** The engine every reliability test runs: keyed on `id`, the model's clock-skew margin, warnings collected. */
+export function reliabilityEngine(
+  store: IdempotencyStore,
+  options: ContainerOptions,
+  warnings: IdempotencyWarning[],
+): IdempotencyEngine<KeyedInput> {
+  return createIdempotencyEngine<KeyedInput>({
+    store,
+    key: 'id',
+    keyPrefix: KEY_PREFIX,
+    clockSkewMs: MODEL_CLOCK_SKEW_MS,
+    ...options,
+    logger: { warn: () => undefined },
+    onWarning: (warning) => void warnings.push(warning),
+  });
+}
+
+/** The record id the reliability engines give `key`. */
+export function reliabilityRecordId(key: string): string {
+  return `${KEY_PREFIX}#${hashMaterial(key)}`;
 }
 
 /** One invocation in a step: a call that runs to the end, or an attempt that dies mid-handler. */
@@ -152,18 +189,19 @@ export class HandlerFailure extends Error {
  * Runs invocations concurrently at one instant of the engine's clock, with `rules` in force, and
  * returns what the model needs per key: the record before and after, executions and call outcomes.
  */
-export async function runStep(
-  harness: Harness,
+export async function runStep<TRule>(
+  harness: StoreHarness<TRule>,
   now: number,
   invocations: readonly StepInvocation[],
-  rules: readonly FaultRule[] = [],
+  rules: readonly TRule[] = [],
   stalled: Stalled[] = [],
 ): Promise<StepRecord[]> {
-  const { ledger, proxy } = harness;
+  const { ledger } = harness;
+  await harness.beforeStep?.();
   const keys = [...new Set(invocations.map((invocation) => invocation.key))];
-  const pre = await Promise.all(keys.map((key) => observe(harness.direct, harness.table.name, harness.recordId(key))));
+  const pre = await Promise.all(keys.map((key) => harness.observe(harness.recordId(key))));
   const ledgerStart = ledger.executions.length;
-  const injected: InjectedRule[] = rules.map((rule) => proxy.inject(rule));
+  const injected = rules.map((rule) => harness.inject(rule));
   const calls: CallOutcome[] = [];
   try {
     await Promise.all(
@@ -174,7 +212,7 @@ export async function runStep(
       }),
     );
     // Requests the proxy held back land before the record is read again.
-    await Promise.all(keys.map((key) => proxy.drain(harness.recordId(key))));
+    await Promise.all(keys.map((key) => harness.drain(harness.recordId(key))));
   } finally {
     for (const rule of injected) rule.remove();
   }
@@ -182,7 +220,7 @@ export async function runStep(
   // can fail a request no rule touched.
   const faultFree = injected.length === 0;
   const faultsInjected = injected.reduce((sum, rule) => sum + rule.hits(), 0);
-  const post = await Promise.all(keys.map((key) => observe(harness.direct, harness.table.name, harness.recordId(key))));
+  const post = await Promise.all(keys.map((key) => harness.observe(harness.recordId(key))));
   return keys.map((key, index) => ({
     key,
     now,
@@ -196,7 +234,7 @@ export async function runStep(
 }
 
 async function invoke(
-  harness: Harness,
+  harness: StoreHarness<unknown>,
   engine: IdempotencyEngine<KeyedInput>,
   invocation: StepInvocation,
   stalled: Stalled[],

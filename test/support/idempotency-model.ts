@@ -6,14 +6,15 @@ import { decompress } from '../../src/engine/result-codec.js';
 /**
  * A reference model of the protocol's guarantees, checked against what really happened: the
  * handler executions (the side-effect ledger), what every call returned, and the record read
- * straight from DynamoDB (never through the fault proxy) before and after each step.
+ * straight from the store's server (DynamoDB or Valkey, never through the fault proxy) before and
+ * after each step.
  *
  * A step ("batch") is a set of invocations that run concurrently while the engine's clock stands
  * still; the clock only moves between steps, and every request of a step (even one the proxy held
- * back) has reached DynamoDB before the record is read again.
+ * back) has reached the server before the record is read again.
  */
 
-/** The record of one key as DynamoDB holds it. */
+/** The record of one key as the server holds it. */
 export type Observed =
   | { readonly status: 'ABSENT' }
   | {
@@ -68,7 +69,7 @@ export interface StepRecord {
   readonly executions: readonly Execution[];
   /** This key's calls during the step (crashed attempts make none). */
   readonly calls: readonly CallOutcome[];
-  /** The step ran without fault rules: every call should have reached DynamoDB. */
+  /** The step ran without fault rules: every call should have reached the server. */
   readonly faultFree: boolean;
   /** How many requests of the step the proxy faulted. */
   readonly faultsInjected: number;

@@ -87,6 +87,11 @@ async function launch(args: readonly string[]): Promise<ChildProcess> {
       clearTimeout(timer);
       reject(new Error(`redis-server exited with code ${code}:\n${output}`));
     });
+    // A missing binary: the caller gets the ENOENT instead of an unhandled error event.
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
   });
   child.stdout?.resume();
   child.stderr?.resume();

@@ -23,19 +23,25 @@ export interface ValkeyConnection {
 
 /** The part of `@valkey/valkey-glide`'s `GlideClient` (or `GlideClusterClient`) the store uses. */
 export interface GlideClientLike {
+  /** Sends one raw command; the store asks for bulk strings as bytes and routes by the record's key. */
   customCommand(args: Buffer[] | string[] | (string | Buffer)[], options?: { decoder?: number }): Promise<unknown>;
+  /** Present on every Glide client; the store never calls it (closing the client is the caller's job). */
   close(errorMessage?: string): void;
 }
 
 /** The part of an `ioredis` or `iovalkey` client (`Redis` or `Cluster`) the store uses. */
 export interface IoredisLike {
+  /** Sends one command and resolves its reply with bulk strings as `Buffer`s. */
   callBuffer(command: string, ...args: (string | Buffer | number)[]): Promise<unknown>;
+  /** The connection state (`ready`, `reconnecting`, `end`, ...); `end` and `close` fail fast. */
   readonly status: string;
 }
 
 /** The part of a `redis` (node-redis v5) client the store uses: a connected `createClient()`. */
 export interface NodeRedisLike {
+  /** Sends one command; the store maps bulk strings to `Buffer` through `typeMapping`. */
   sendCommand(args: (string | Buffer)[], options?: { typeMapping?: Record<number, unknown> }): Promise<unknown>;
+  /** False once the client is closed or destroyed, so the store fails fast. */
   readonly isOpen: boolean;
 }
 

@@ -15,6 +15,7 @@ const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
  */
 const EXPIRY_GRACE_MS = 60_000;
 
+/** Options of {@link ValkeyStore}: the client it sends through, and where and how big records are. */
 export interface ValkeyStoreOptions {
   /**
    * A connected client you already hold: `@valkey/valkey-glide` (`GlideClient`,
@@ -36,7 +37,9 @@ export interface ValkeyStoreOptions {
  * removes it after its window.
  */
 export class ValkeyStore implements IdempotencyStore {
+  /** The largest stored (compressed) result, in bytes; a larger one completes the record with an error marker. */
   readonly maxResultBytes: number;
+  /** Prepended to each record id to form its key (`idempotency:` unless configured). */
   readonly keyPrefix: string;
   readonly #connection: ValkeyConnection;
 
