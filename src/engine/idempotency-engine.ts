@@ -98,7 +98,7 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
     : undefined;
   const codec = createResultCodec({
     serializer: options.serializer ?? jsonSerializer,
-    compressAboveBytes: options.compressAboveBytes ?? DEFAULT_COMPRESS_ABOVE_BYTES,
+    compressAboveBytes: options.compressAboveBytes ?? store.compressAboveBytes ?? DEFAULT_COMPRESS_ABOVE_BYTES,
     maxResultBytes: store.maxResultBytes,
   });
   const attemptContext: AttemptContext = {

@@ -53,6 +53,11 @@ export interface IdempotencyStore {
   /** The largest stored result, in bytes, that still fits in one record. */
   readonly maxResultBytes: number;
   /**
+   * Results larger than this many bytes are worth compressing in this store, when the engine's
+   * `compressAboveBytes` option is not set. Omit it for the engine's default (512).
+   */
+  readonly compressAboveBytes?: number;
+  /**
    * Writes an INPROGRESS record unless a live one exists. A live record is one that has not
    * expired and is COMPLETED, or INPROGRESS within its in-progress expiry.
    */
