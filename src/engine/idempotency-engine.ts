@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CorruptRecordError, InProgressError, PayloadMismatchError, UnstorableResultError } from '../errors.js';
 import { instrumentEngine, isInnerEngineOptions } from '../observability/instrument.js';
 import { type Attempt, type AttemptContext, createAttempt } from './attempt.js';
 import { createIdentifier, type Identity } from './identity.js';
+import { newLease } from './lease.js';
 import { LruCache } from './lru-cache.js';
 import type { IdempotencyOptions } from './options.js';
 import { epochSeconds, hasExpired, type IdempotencyRecord, isLapsed, lapseJudgedAt, type StoredResult } from './record.js';
@@ -98,7 +98,8 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
     : undefined;
   const codec = createResultCodec({
     serializer: options.serializer ?? jsonSerializer,
-    compressAboveBytes: options.compressAboveBytes ?? store.compressAboveBytes ?? DEFAULT_COMPRESS_ABOVE_BYTES,
+    compressAboveBytes: options.compressAboveBytes ?? store.compression?.aboveBytes ?? DEFAULT_COMPRESS_ABOVE_BYTES,
+    favour: store.compression?.favour ?? 'size',
     maxResultBytes: store.maxResultBytes,
   });
   const attemptContext: AttemptContext = {
@@ -183,7 +184,7 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
     if (cached !== undefined) return cached;
 
     const now = clock();
-    const lease = randomBytes(12).toString('base64url');
+    const lease = newLease();
     const claimMs =
       request.remainingTimeMs === undefined
         ? (options.inProgressTimeoutMs ?? DEFAULT_IN_PROGRESS_TIMEOUT_MS)
