@@ -9,7 +9,7 @@ import type { Context } from 'aws-lambda';
 import { createClient } from 'redis';
 import { DynamoDBStore, makeIdempotent } from '../src/index.js';
 import { ValkeyStore } from '../src/stores/valkey/index.js';
-import { startRedisServer } from '../test/support/redis-server.js';
+import { type RedisServer, startRedisServer } from '../test/support/redis-server.js';
 import { startEndpoint } from './dynalite-process.js';
 import { benchClient, createTable } from './dynamodb.js';
 import { RequestMeter } from './request-meter.js';
@@ -46,9 +46,8 @@ interface Samples {
 
 const COUNTED = new Set(['sendCommand', 'get', 'set', 'del']);
 
-async function main(): Promise<void> {
+async function main(server: RedisServer): Promise<void> {
   const started = performance.now();
-  const server = await startRedisServer();
   const raw = await createClient({ url: server.url }).connect();
   let roundTrips = 0;
   // One client for both libraries; every command either sends is one round trip.
@@ -188,29 +187,7 @@ async function main(): Promise<void> {
   rows.unshift(...targets);
 
   // Our Valkey store against our DynamoDB store: same engine, same handler.
-  const endpoint = await startEndpoint();
-  const dynamodbClient = benchClient(endpoint.url);
-  const meter = new RequestMeter();
-  meter.attach(dynamodbClient);
-  const tableName = await createTable(dynamodbClient, 'valkey-vs');
-  const dynamodbStore = new DynamoDBStore({ tableName, client: dynamodbClient });
-  const ourDynamoDB = makeIdempotent(
-    async function ordersBench(event: OrderEvent, _context: Context) {
-      return orderResult(event.orderId, 1024);
-    },
-    { store: dynamodbStore, key: 'orderId' },
-  );
-  await ourDynamoDB(orderEvent(), lambdaContext());
-  const storeEvent = orderEvent();
-  meter.reset();
-  await ourDynamoDB(storeEvent, lambdaContext());
-  const dynamodbFirst = meter.totals().requests;
-  meter.reset();
-  await ourDynamoDB(storeEvent, lambdaContext());
-  const dynamodbDuplicate = meter.totals().requests;
-  const storeSamples = await alternate({ valkey: invoker(build('ours', 1024)), dynamodb: invoker(ourDynamoDB) }, DYNAMODB_ROUNDS);
-  dynamodbClient.destroy();
-  await endpoint.stop();
+  const { dynamodbFirst, dynamodbDuplicate, storeSamples } = await againstDynamoDB(invoker(build('ours', 1024)));
   const p = (values: number[], q: number) => quantile(sortedCopy(values), q).toFixed(3);
   const ratio = (kind: keyof Samples) => (median(storeSamples.valkey![kind]) / median(storeSamples.dynamodb![kind])).toFixed(2);
   rows.push(
@@ -224,7 +201,6 @@ async function main(): Promise<void> {
   );
 
   await raw.close();
-  await server.stop();
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
   const markdown = [
     `redis-server ${redisVersion()} on 127.0.0.1 (persistence off), one node-redis v5 client shared by both libraries, Node ${process.versions.node}; \`npx tsx bench/valkey.ts\` (${seconds} s). Latency in ms; in each round every contender makes a first call on a fresh key and then its duplicate, the order rotating round by round after ${WARMUP_ROUNDS} warm-up rounds. Ratios are of medians, with a 95% bootstrap interval.`,
@@ -233,6 +209,36 @@ async function main(): Promise<void> {
   ].join('\n');
   console.log(markdown);
   writeSection(markdown);
+}
+
+/** Our DynamoDBStore on a dynalite child process (stopped however the run ends), alternating with `valkey`. */
+async function againstDynamoDB(valkey: Contender) {
+  const endpoint = await startEndpoint();
+  const dynamodbClient = benchClient(endpoint.url);
+  try {
+    const meter = new RequestMeter();
+    meter.attach(dynamodbClient);
+    const tableName = await createTable(dynamodbClient, 'valkey-vs');
+    const ourDynamoDB = makeIdempotent(
+      async function ordersBench(event: OrderEvent, _context: Context) {
+        return orderResult(event.orderId, 1024);
+      },
+      { store: new DynamoDBStore({ tableName, client: dynamodbClient }), key: 'orderId' },
+    );
+    await ourDynamoDB(orderEvent(), lambdaContext());
+    const event = orderEvent();
+    meter.reset();
+    await ourDynamoDB(event, lambdaContext());
+    const dynamodbFirst = meter.totals().requests;
+    meter.reset();
+    await ourDynamoDB(event, lambdaContext());
+    const dynamodbDuplicate = meter.totals().requests;
+    const storeSamples = await alternate({ valkey, dynamodb: invoker(ourDynamoDB) }, DYNAMODB_ROUNDS);
+    return { dynamodbFirst, dynamodbDuplicate, storeSamples };
+  } finally {
+    dynamodbClient.destroy();
+    await endpoint.stop();
+  }
 }
 
 function invoker(invoke: Invoke): Contender {
@@ -310,4 +316,10 @@ function writeSection(markdown: string): void {
   spawnSync('npx', ['biome', 'format', '--write', fileURLToPath(file)], { stdio: 'ignore' });
 }
 
-await main();
+// A benchmark that throws still stops the server it started.
+const server = await startRedisServer();
+try {
+  await main(server);
+} finally {
+  await server.stop();
+}
