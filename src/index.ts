@@ -23,7 +23,14 @@ export type { IdempotencyRecord, RecordStatus, StoredResult } from './engine/rec
 export type { Selector } from './engine/selector.js';
 export type { ResultSerializer } from './engine/serializer.js';
 export { jsonSerializer } from './engine/serializer.js';
-export type { ClaimRequest, ClaimResult, CompleteRequest, IdempotencyStore, ReleaseRequest } from './engine/store.js';
+export type {
+  ClaimRequest,
+  ClaimResult,
+  CompleteRequest,
+  CompressionPreference,
+  IdempotencyStore,
+  ReleaseRequest,
+} from './engine/store.js';
 export {
   CorruptRecordError,
   IdempotencyConfigError,

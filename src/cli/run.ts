@@ -35,7 +35,7 @@ Commands:
   list     Records in progress past their expiry (--stuck, the default) or older than N seconds.
            DynamoDB: a Scan, which reads every item of the table and is billed for all of it (about
            one read unit per 8 KB on an on-demand table); with --sort-key, a Query of the
-           idempotency partition. Valkey: SCAN over every key of the database, one HGETALL per
+           idempotency partition. Valkey: SCAN over every key of the database, one GET per
            record. Progress goes to stderr.
   evict    Delete one record only if it is still the record you inspected: the delete is
            conditioned on its status and lease (a conditional DeleteItem, or one Lua script). A

@@ -96,7 +96,7 @@ export class ValkeyRecords implements RecordSource {
     this.#client = client;
     this.#connection = toConnection(client) as ValkeyConnection;
     this.#store = new ValkeyStore({ client, keyPrefix });
-    this.listingCost = `SCAN walks every key of the database (not only "${keyPrefix}*"), ${SCAN_COUNT} per call, plus one HGETALL per match: run it against a replica on a busy server.\n`;
+    this.listingCost = `SCAN walks every key of the database (not only "${keyPrefix}*"), ${SCAN_COUNT} per call, plus one GET per match: run it against a replica on a busy server.\n`;
   }
 
   /** Connects, failing with advice (URL, TLS, credentials, the missing package) instead of retrying forever. */
@@ -143,7 +143,7 @@ export class ValkeyRecords implements RecordSource {
       let reply: ValkeyReply;
       try {
         reply = await this.#connection.send(
-          ['SCAN', cursor, 'MATCH', pattern, 'COUNT', String(SCAN_COUNT), 'TYPE', 'hash'],
+          ['SCAN', cursor, 'MATCH', pattern, 'COUNT', String(SCAN_COUNT), 'TYPE', 'string'],
           pattern,
         );
       } catch (error) {

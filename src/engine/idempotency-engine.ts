@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CorruptRecordError, InProgressError, PayloadMismatchError, UnstorableResultError } from '../errors.js';
 import { instrumentEngine, isInnerEngineOptions } from '../observability/instrument.js';
 import { type Attempt, type AttemptContext, createAttempt } from './attempt.js';
 import { createIdentifier, type Identity } from './identity.js';
+import { newLease } from './lease.js';
 import { LruCache } from './lru-cache.js';
 import type { IdempotencyOptions } from './options.js';
 import { epochSeconds, hasExpired, type IdempotencyRecord, isLapsed, lapseJudgedAt, type StoredResult } from './record.js';
@@ -106,7 +107,8 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
     : undefined;
   const codec = createResultCodec({
     serializer: options.serializer ?? jsonSerializer,
-    compressAboveBytes: options.compressAboveBytes ?? DEFAULT_COMPRESS_ABOVE_BYTES,
+    compressAboveBytes: options.compressAboveBytes ?? store.compression?.aboveBytes ?? DEFAULT_COMPRESS_ABOVE_BYTES,
+    favour: store.compression?.favour ?? 'size',
     maxResultBytes: store.maxResultBytes,
   });
   const attemptContext: AttemptContext = {
@@ -242,6 +244,6 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
  * replay of that execution presents the lease its first invocation claimed with.
  */
 function leaseFor(request: InvocationRequest<unknown>): string {
-  if (request.durableExecutionId === undefined) return randomBytes(12).toString('base64url');
+  if (request.durableExecutionId === undefined) return newLease();
   return `durable:${createHash('sha256').update(request.durableExecutionId).digest('base64url')}`;
 }

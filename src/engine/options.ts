@@ -79,8 +79,9 @@ export interface IdempotencyOptions<TInput> {
   /** Turns results into text and back. Default JSON. */
   readonly serializer?: ResultSerializer;
   /**
-   * Results larger than this many bytes are compressed before they are stored. Default 512, so a
-   * result of about 1 KB still fits a record in one DynamoDB write unit.
+   * Results larger than this many bytes are compressed before they are stored. Default: the
+   * store's own threshold (`ValkeyStore`: 1024), else 512, so a result of about 1 KB still fits a
+   * record in one DynamoDB write unit.
    */
   readonly compressAboveBytes?: number;
   /**

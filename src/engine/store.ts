@@ -45,6 +45,17 @@ export interface ReleaseRequest {
   readonly lease: string;
 }
 
+/** A store's view of compression, applied where the engine's own options say nothing. */
+export interface CompressionPreference {
+  /** Results larger than this many bytes are compressed (the engine's `compressAboveBytes` option wins). */
+  readonly aboveBytes: number;
+  /**
+   * `size`: spend CPU on large results to store fewer bytes (a store billed per stored KB, such
+   * as DynamoDB's write units). `speed`: the fastest compression at every size.
+   */
+  readonly favour: 'size' | 'speed';
+}
+
 /**
  * The persistence port of the engine. Every write that touches an existing claim is fenced by the
  * lease: a store must apply `complete` and `release` only while the record still carries it.
@@ -52,6 +63,8 @@ export interface ReleaseRequest {
 export interface IdempotencyStore {
   /** The largest stored result, in bytes, that still fits in one record. */
   readonly maxResultBytes: number;
+  /** How results are best compressed for this store. Omit it for the engine's defaults. */
+  readonly compression?: CompressionPreference;
   /**
    * Writes an INPROGRESS record unless a live one exists. A live record is one that has not
    * expired and is COMPLETED, or INPROGRESS within its in-progress expiry.

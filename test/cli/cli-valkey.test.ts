@@ -99,7 +99,7 @@ describe.skipIf(!availability.available)(
         now: now - 120_000,
       });
       await client.hSet(`${KEY_PREFIX}foreign`, { colour: 'blue' });
-      await client.set(`${KEY_PREFIX}a-string`, 'not a hash');
+      await client.set(`${KEY_PREFIX}a-string`, 'not a record');
       const listed = await cli('list', '--stuck', '--json');
       expect(listed.code).toBe(ExitCode.ok);
       const views = JSON.parse(listed.stdout) as Array<{ id: string; lease: string }>;

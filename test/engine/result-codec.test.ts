@@ -1,8 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { brotliCompressSync, constants } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { LruCache } from '../../src/engine/lru-cache.js';
 import { createResultCodec } from '../../src/engine/result-codec.js';
-import { jsonSerializer, ResultNotSerializableError, ResultTooLargeError, UnstorableResultError } from '../../src/index.js';
+import {
+  jsonSerializer,
+  ResultNotSerializableError,
+  ResultTooLargeError,
+  type StoredResult,
+  UnstorableResultError,
+} from '../../src/index.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const codec = createResultCodec({ serializer: jsonSerializer, compressAboveBytes: 1024, maxResultBytes: 64 * 1024 });
 
@@ -21,6 +29,30 @@ describe('result codec', () => {
     expect(stored.kind).toBe('compressed');
     expect(stored.kind === 'compressed' && stored.bytes.byteLength).toBeLessThan(JSON.stringify(value).length / 4);
     expect(codec.decode(stored)).toEqual(value);
+  });
+
+  it('favours speed for a store that asks for it: larger bytes than the size-favouring default, same value back', () => {
+    const random = seededRandom(7);
+    const value = {
+      rows: Array.from({ length: 300 }, (_, index) => ({
+        index,
+        sku: `SKU-${Math.floor(random() * 1e6)}`,
+        price: random() * 100,
+      })),
+    };
+    const options = { serializer: jsonSerializer, compressAboveBytes: 1024, maxResultBytes: 1024 * 1024 };
+    const bySize = createResultCodec(options).encode(value);
+    const bySpeed = createResultCodec({ ...options, favour: 'speed' }).encode(value);
+    expect(bySize.kind === 'compressed' && bySpeed.kind === 'compressed').toBe(true);
+    const sizeOf = (stored: StoredResult) => (stored.kind === 'compressed' ? stored.bytes.byteLength : 0);
+    expect(sizeOf(bySpeed)).toBeGreaterThan(sizeOf(bySize));
+    expect(createResultCodec(options).decode(bySpeed)).toEqual(value);
+    // The window is fitted to the text: as small as brotli's default window makes it.
+    const text = JSON.stringify(value);
+    const defaultWindow = brotliCompressSync(text, {
+      params: { [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT, [constants.BROTLI_PARAM_QUALITY]: 5 },
+    });
+    expect(sizeOf(bySize)).toBeLessThanOrEqual(defaultWindow.byteLength + 1 + 8);
   });
 
   it('keeps text as text when compressing would not save space', () => {

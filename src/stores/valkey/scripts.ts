@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { RECORD_MAGIC } from './record-value.js';
 
 /** A server-side script, with the SHA1 digest `EVALSHA` names it by. */
 export interface Script {
@@ -11,47 +12,51 @@ function script(name: Script['name'], source: string): Script {
   return { name, source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-// Field names are those of the DynamoDB record (docs/valkey.md shows the layout). Numbers travel as
-// decimal text; tonumber() is exact for epoch milliseconds (Lua numbers are doubles).
+// The record is one string in the layout of record-value.ts; each script reads the header lines it
+// needs with one anchored match, which stops at the header however large the payload. Numbers
+// travel as decimal text; tonumber() is exact for epoch milliseconds (Lua numbers are doubles).
+const HEADER = `'^${RECORD_MAGIC}\\n([^\\n]*)\\n([^\\n]*)\\n([^\\n]*)\\n([^\\n]*)\\n([^\\n]*)\\n'`;
 
 /**
  * The DynamoDB claim condition, evaluated where the data is: write unless a record exists that has
  * not expired and is COMPLETED, or INPROGRESS within its in-progress expiry. As in DynamoDB, a
- * missing or non-numeric expiry never counts as lapsed, so a foreign record is returned, not
- * overwritten. Returns 1 when claimed, else the existing hash (HGETALL), so a duplicate costs one
- * round trip.
- * KEYS[1] record; ARGV: lease, expiresAt (s), inProgressUntil (ms), nowSeconds, nowMillis,
- * expire-at (ms, the key's native expiry), fingerprint (optional).
+ * missing or non-numeric expiry never counts as lapsed, so a malformed record is returned, not
+ * overwritten; a value in another layout is refused as someone else's data. Returns 1 when
+ * claimed, else the existing record, so a duplicate costs one round trip.
+ * KEYS[1] record; ARGV: the INPROGRESS record, nowSeconds, nowMillis, expire-at (ms, the key's
+ * native expiry).
  */
 export const CLAIM = script(
   'claim',
   `local key = KEYS[1]
-if redis.call('EXISTS', key) == 1 then
-  local fields = redis.call('HMGET', key, 'status', 'expiration', 'in_progress_expiration')
-  local expiration = tonumber(fields[2])
-  local in_progress_until = tonumber(fields[3])
-  local lapsed = (expiration ~= nil and expiration < tonumber(ARGV[4]))
-    or (fields[1] == 'INPROGRESS' and in_progress_until ~= nil and in_progress_until < tonumber(ARGV[5]))
-  if not lapsed then return redis.call('HGETALL', key) end
-  redis.call('DEL', key)
+local existing = redis.call('GET', key)
+if existing then
+  local status, expiration, in_progress_until = string.match(existing, ${HEADER})
+  if status == nil then return redis.error_reply('WRONGTYPE the key holds a value that is not an idempotency record') end
+  expiration = tonumber(expiration)
+  in_progress_until = tonumber(in_progress_until)
+  local lapsed = (expiration ~= nil and expiration < tonumber(ARGV[2]))
+    or (status == 'INPROGRESS' and in_progress_until ~= nil and in_progress_until < tonumber(ARGV[3]))
+  if not lapsed then return existing end
 end
-redis.call('HSET', key, 'status', 'INPROGRESS', 'expiration', ARGV[2], 'in_progress_expiration', ARGV[3], 'lease', ARGV[1])
-if ARGV[7] then redis.call('HSET', key, 'fingerprint', ARGV[7]) end
-redis.call('PEXPIREAT', key, ARGV[6])
+redis.call('SET', key, ARGV[1])
+redis.call('PEXPIREAT', key, ARGV[4])
 return 1`,
 );
 
 /**
- * Completes the record only while it carries our lease (a missing record carries none).
+ * Completes the record only while it carries our lease (a missing record carries none), keeping
+ * its fingerprint and dropping its in-progress expiry.
  * KEYS[1] record; ARGV: lease, expiresAt (s), expire-at (ms), result type, result (absent for undefined).
  */
 export const COMPLETE = script(
   'complete',
   `local key = KEYS[1]
-if redis.call('HGET', key, 'lease') ~= ARGV[1] then return 0 end
-redis.call('HDEL', key, 'in_progress_expiration', 'result')
-redis.call('HSET', key, 'status', 'COMPLETED', 'expiration', ARGV[2], 'result_type', ARGV[4])
-if ARGV[5] then redis.call('HSET', key, 'result', ARGV[5]) end
+local existing = redis.call('GET', key)
+if not existing then return 0 end
+local _, _, _, lease, fingerprint = string.match(existing, ${HEADER})
+if lease ~= ARGV[1] then return 0 end
+redis.call('SET', key, '${RECORD_MAGIC}\\nCOMPLETED\\n' .. ARGV[2] .. '\\n\\n' .. lease .. '\\n' .. fingerprint .. '\\n' .. ARGV[4] .. '\\n' .. (ARGV[5] or ''))
 redis.call('PEXPIREAT', key, ARGV[3])
 return 1`,
 );
@@ -63,8 +68,10 @@ return 1`,
 export const RELEASE = script(
   'release',
   `local key = KEYS[1]
-if redis.call('EXISTS', key) == 0 then return 1 end
-if redis.call('HGET', key, 'lease') ~= ARGV[1] then return 0 end
+local existing = redis.call('GET', key)
+if not existing then return 1 end
+local _, _, _, lease = string.match(existing, ${HEADER})
+if lease ~= ARGV[1] then return 0 end
 redis.call('DEL', key)
 return 1`,
 );
@@ -77,13 +84,11 @@ return 1`,
 export const EVICT = script(
   'evict',
   `local key = KEYS[1]
-if redis.call('HGET', key, 'status') ~= ARGV[1] then return 0 end
-local lease = redis.call('HGET', key, 'lease')
-if ARGV[2] then
-  if lease ~= ARGV[2] then return 0 end
-elseif lease then
-  return 0
-end
+local existing = redis.call('GET', key)
+if not existing then return 0 end
+local status, _, _, lease = string.match(existing, ${HEADER})
+if status == nil or status ~= ARGV[1] then return 0 end
+if lease ~= (ARGV[2] or '') then return 0 end
 redis.call('DEL', key)
 return 1`,
 );

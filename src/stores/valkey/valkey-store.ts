@@ -1,13 +1,28 @@
 import type { IdempotencyRecord } from '../../engine/record.js';
-import { epochSeconds } from '../../engine/record.js';
-import type { ClaimRequest, ClaimResult, CompleteRequest, IdempotencyStore, ReleaseRequest } from '../../engine/store.js';
+import { epochSeconds, isLapsed } from '../../engine/record.js';
+import type {
+  ClaimRequest,
+  ClaimResult,
+  CompleteRequest,
+  CompressionPreference,
+  IdempotencyStore,
+  ReleaseRequest,
+} from '../../engine/store.js';
 import { IdempotencyConfigError, StoreError } from '../../errors.js';
 import { toConnection, type ValkeyArgument, type ValkeyClient, type ValkeyConnection, type ValkeyReply } from './connection.js';
-import { hashToRecord, resultArguments } from './record-hash.js';
+import { claimValue, headerField, resultArguments, valueToRecord } from './record-value.js';
 import { CLAIM, COMPLETE, RELEASE, type Script } from './scripts.js';
 
 /** One result per record; far below Redis's 512 MB per value, well above Lambda's 6 MB response. */
 const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
+/**
+ * Up to 1 KB a result is stored as it is, and larger ones compressed at brotli's fastest quality.
+ * Against a local server (bench/valkey.ts) compressing 1 KB took about a fifth of a first call,
+ * and quality 5 on 20 KB (the size-favouring default, made for DynamoDB's write units) took more
+ * than the whole call does without it; quality 1 still stores 20 KB of JSON in about a quarter.
+ * A record that small gains little: ElastiCache Serverless bills data per started KB transferred.
+ */
+const COMPRESSION: CompressionPreference = { aboveBytes: 1024, favour: 'speed' };
 /**
  * The key outlives the end of its window by this much. The scripts decide lapses from the
  * caller's clock; native expiry runs on the server's, and a server clock ahead of the caller's
@@ -31,17 +46,21 @@ export interface ValkeyStoreOptions {
 
 /**
  * Keeps idempotency records in Valkey or Redis OSS (ElastiCache, ElastiCache Serverless,
- * MemoryDB), one hash per record. Claim, complete and release are each one server-side script
- * with the DynamoDB store's conditions, so a first call costs two round trips and a duplicate one.
- * A record is one key, so it never spans hash slots in cluster mode; native expiry (`PEXPIREAT`)
- * removes it after its window.
+ * MemoryDB), one string value per record. A claim is one `SET NX GET` (a lapsed record goes on
+ * to the claim script); complete and release are each one server-side script with the DynamoDB
+ * store's conditions, so a first call costs two round trips and a duplicate one. A record is one
+ * key, so it never spans hash slots in cluster mode; native expiry removes it after its window.
  */
 export class ValkeyStore implements IdempotencyStore {
   /** The largest stored (compressed) result, in bytes; a larger one completes the record with an error marker. */
   readonly maxResultBytes: number;
+  /** Results above 1 KB are compressed, favouring speed (the engine's `compressAboveBytes` option wins). */
+  readonly compression = COMPRESSION;
   /** Prepended to each record id to form its key (`idempotency:` unless configured). */
   readonly keyPrefix: string;
   readonly #connection: ValkeyConnection;
+  /** False once the server refused `SET NX GET` (before Redis 7.0). */
+  #plainClaim = true;
 
   constructor(options: ValkeyStoreOptions) {
     const connection = options?.client === undefined ? undefined : toConnection(options.client);
@@ -66,29 +85,50 @@ export class ValkeyStore implements IdempotencyStore {
     return `${this.keyPrefix}${id}`;
   }
 
+  /**
+   * A claim of an absent key, the common case, is one plain `SET NX GET`: no script runs. When the
+   * key holds a live record, that same reply is the record, so a duplicate still costs one round
+   * trip. Only a record that may have lapsed (or is not ours to read) goes on to the claim script,
+   * which decides atomically on the server. Servers older than Redis 7.0 refuse `NX` with `GET`;
+   * the store then uses the script alone.
+   */
   async claim(request: ClaimRequest): Promise<ClaimResult> {
-    const args: ValkeyArgument[] = [
-      request.lease,
-      String(request.expiresAt),
-      String(request.inProgressUntil),
-      String(epochSeconds(request.now)),
-      String(request.now),
-      String(expireAtMs(request.expiresAt)),
-    ];
-    if (request.fingerprint !== undefined) args.push(request.fingerprint);
+    const value = claimValue(request);
+    const expireAt = String(expireAtMs(request.expiresAt));
+    if (this.#plainClaim) {
+      const key = this.keyOf(request.id);
+      const reply = await this.#trySetIfAbsent(request.id, key, value, expireAt);
+      if (reply === null) return { claimed: true };
+      const existing = reply === undefined ? undefined : liveRecord(reply, request);
+      if (existing !== undefined) return { claimed: false, existing };
+    }
+    const args = [value, String(epochSeconds(request.now)), String(request.now), expireAt];
     const reply = await this.#run(CLAIM, request.id, args);
     if (reply === 1) return { claimed: true };
-    return { claimed: false, existing: hashToRecord(reply, request.id) };
+    return { claimed: false, existing: valueToRecord(reply, request.id) };
+  }
+
+  /** The old value, null when the key was absent and is now ours, undefined when the server lacks `SET NX GET`. */
+  async #trySetIfAbsent(id: string, key: string, value: string, expireAt: string): Promise<ValkeyReply | undefined> {
+    this.#assertConnected('claim', id);
+    try {
+      return await this.#connection.send(['SET', key, value, 'NX', 'GET', 'PXAT', expireAt], key);
+    } catch (error) {
+      // A syntax error means the command was refused whole: nothing was written.
+      if (!isSyntaxError(error)) throw this.#storeError('claim', id, error);
+      this.#plainClaim = false;
+      return undefined;
+    }
   }
 
   async get(id: string): Promise<IdempotencyRecord | undefined> {
     const key = this.keyOf(id);
-    return hashToRecord(await this.#send('get', id, ['HGETALL', key], key), id);
+    return valueToRecord(await this.#send('get', id, ['GET', key], key), id);
   }
 
   async complete(request: CompleteRequest): Promise<boolean> {
     const args = [
-      request.lease,
+      headerField(request.lease),
       String(request.expiresAt),
       String(expireAtMs(request.expiresAt)),
       ...resultArguments(request.result),
@@ -154,6 +194,24 @@ export class ValkeyStore implements IdempotencyStore {
 /** The key's native expiry: the first millisecond at which `hasExpired` holds, plus the grace. */
 function expireAtMs(expiresAt: number): number {
   return (expiresAt + 1) * 1000 + EXPIRY_GRACE_MS;
+}
+
+/**
+ * The record a `SET NX GET` found, when it plainly stands in the way: well formed and live at the
+ * claim's `now` by the same rule as the claim script. Anything else is for the script to decide.
+ */
+function liveRecord(reply: ValkeyReply, request: ClaimRequest): IdempotencyRecord | undefined {
+  let record: IdempotencyRecord | undefined;
+  try {
+    record = valueToRecord(reply, request.id);
+  } catch {
+    return undefined;
+  }
+  return record === undefined || isLapsed(record, request.now) ? undefined : record;
+}
+
+function isSyntaxError(error: unknown): boolean {
+  return error instanceof Error && /syntax error/i.test(error.message);
 }
 
 function isNoScript(error: unknown): boolean {
