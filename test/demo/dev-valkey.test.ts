@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testClient } from '../support/dynamodb.js';
 import { redisAvailability, titled } from '../support/redis-server.js';
+import { observeValkey } from '../support/valkey-record.js';
 import { dropToolTables, startTool, toolEnvironment } from './run-tool.js';
 
 const availability = redisAvailability();
@@ -66,7 +67,7 @@ describe.skipIf(!availability.available)(titled('npm run dev:valkey', availabili
     try {
       const keys = (await valkey.keys('lambda-idempotency-dev:*')).filter((name) => !before.has(name));
       expect(keys).toHaveLength(1);
-      expect(await valkey.hget(keys[0]!, 'status')).toBe('COMPLETED');
+      expect((await observeValkey(valkey, keys[0]!)).status).toBe('COMPLETED');
     } finally {
       valkey.disconnect();
     }

@@ -17,8 +17,9 @@ import { startValkeyHarness, type ValkeyHarness } from './valkey-harness.js';
  *   — the clock moves past the claim's in-progress expiry —
  *   D. call, no faults: a claim left behind must be taken over now
  *   E. duplicate: replays D's outcome
- * The store sends claim, complete and release (one script each); it reads (HGETALL) only for a
- * caller that waits on an in-progress key, which these engines do not.
+ * The store sends claim (`SET … NX GET`, then the claim script for a lapsed record), complete and
+ * release (one script each); it reads (GET) only for a caller that waits on an in-progress key,
+ * which these engines do not.
  */
 const availability = redisAvailability();
 // Restarts and SCRIPT FLUSH need a server of the test's own: never REDIS_URL's.

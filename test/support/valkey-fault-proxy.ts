@@ -16,7 +16,7 @@ export type ValkeyFault = 'reset' | 'timeout' | 'lost-reply' | 'restart' | 'scri
 
 export const VALKEY_FAULTS: readonly ValkeyFault[] = ['reset', 'timeout', 'lost-reply', 'restart', 'script-flush'];
 
-/** The store's requests, told apart on the wire by the script they run (or HGETALL for a read). */
+/** The store's requests, told apart on the wire: `SET … NX` or the claim script, the other scripts, `GET` for a read. */
 export type ValkeyOperation = 'claim' | 'complete' | 'release' | 'evict' | 'get';
 
 export interface ValkeyFaultRule {
@@ -266,7 +266,11 @@ export class ValkeyFaultProxy {
 /** Which request of the store a command is, and the key it touches; undefined for anything else. */
 function describe(command: RespCommand): { operation: ValkeyOperation; key: string } | undefined {
   const name = command[0]?.toString('latin1').toUpperCase();
-  if (name === 'HGETALL' && command[1]) return { operation: 'get', key: command[1].toString('utf8') };
+  if (name === 'GET' && command[1]) return { operation: 'get', key: command[1].toString('utf8') };
+  // A claim of a free key is a plain `SET key value NX GET PXAT ms`; a lapsed record goes on to the claim script.
+  if (name === 'SET' && command[1] && command.some((part) => part.toString('latin1').toUpperCase() === 'NX')) {
+    return { operation: 'claim', key: command[1].toString('utf8') };
+  }
   if ((name === 'EVALSHA' || name === 'EVAL') && command[1] && command[3]) {
     const operation = SCRIPTS.get(command[1].toString('utf8'));
     if (operation) return { operation, key: command[3].toString('utf8') };
