@@ -1,22 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../support/fixtures.js';
-import { checkStep, type StepRecord, tally, type Violation } from '../support/idempotency-model.js';
+import { checkStep } from '../support/idempotency-model.js';
 import { redisAvailability, titled } from '../support/redis-server.js';
 import { CLIENT_LIBRARIES, type ClientLibrary } from '../support/valkey-clients.js';
 import { VALKEY_FAULTS, type ValkeyFault, type ValkeyFaultRule, type ValkeyOperation } from '../support/valkey-fault-proxy.js';
+import {
+  type CellResult,
+  cellText,
+  expectSound,
+  MODES,
+  type Mode,
+  runStory,
+  type StoryTarget,
+  totalsText,
+} from './fault-story.js';
 import { markdownTable, runStep, SOAK } from './harness.js';
 import { startValkeyHarness, type ValkeyHarness } from './valkey-harness.js';
 
 /**
  * The fault matrix of fault-matrix.test.ts, on the Valkey store: every fault × every request of an
- * invocation, the same story on its own key per cell, checked by the same model:
- *   A. first call (its handler throws in the release row)    ┐ the faulted request is in A or B
- *   B. duplicate                                              ┘
- *   C. duplicate, no faults
- *   — the clock moves past the claim's in-progress expiry —
- *   D. call, no faults: a claim left behind must be taken over now
- *   E. duplicate: replays D's outcome
+ * invocation, each cell the story of fault-story.ts on its own key, checked by the same model.
  * The store sends claim (`SET … NX GET`, then the claim script for a lapsed record), complete and
  * release (one script each); it reads (GET) only for a caller that waits on an in-progress key,
  * which these engines do not.
@@ -29,11 +33,8 @@ const runnability =
     ? availability
     : { available: false as const, reason: 'REDIS_URL is set; it needs a server it owns' };
 
-interface Target {
-  readonly label: string;
+interface Target extends StoryTarget {
   readonly operation: ValkeyOperation;
-  readonly step: 'A' | 'B';
-  readonly handlerThrows?: boolean;
 }
 
 const TARGETS: readonly Target[] = [
@@ -42,9 +43,6 @@ const TARGETS: readonly Target[] = [
   { label: 'release (handler threw)', operation: 'release', step: 'A', handlerThrows: true },
   { label: 'claim (duplicate)', operation: 'claim', step: 'B' },
 ];
-const MODES = ['once', 'always'] as const;
-type Mode = (typeof MODES)[number];
-
 const IN_PROGRESS_TIMEOUT_MS = 5_000;
 const TTL_SECONDS = 3_600;
 /** The four client libraries agree cell for cell; the default run keeps two, `npm run soak` all. */
@@ -52,57 +50,27 @@ const LIBRARIES: readonly ClientLibrary[] = SOAK ? CLIENT_LIBRARIES : ['ioredis'
 /** Each worker has a redis-server of its own: a restart in one cell never reaches another's. */
 const WORKERS = 4;
 
-interface CellResult {
-  readonly target: Target;
-  readonly fault: ValkeyFault;
-  readonly mode: Mode;
-  readonly injected: number;
-  readonly faultedCall: string;
-  readonly executionsBefore: number;
-  readonly executionsAfter: number;
-  readonly finalStatus: string;
-  readonly violations: readonly Violation[];
-}
-
-async function runCell(harness: ValkeyHarness, target: Target, fault: ValkeyFault, mode: Mode): Promise<CellResult> {
-  // From the real time: the server expires keys natively by its own clock, and a record written
-  // with a window already past on it would vanish at once.
-  const clock = manualClock(Date.now());
-  const container = harness.container({ clock: clock.now, inProgressTimeoutMs: IN_PROGRESS_TIMEOUT_MS, ttlSeconds: TTL_SECONDS });
-  const key = `valkey-matrix-${fault}-${mode}-${randomUUID()}`;
-  const rule: ValkeyFaultRule = {
-    fault,
-    operation: target.operation,
-    keyIncludes: harness.keyOf(harness.recordId(key)),
-    ...(mode === 'once' ? { nth: 1 } : {}),
-  };
-  let injected = 0;
-  const step = async (name: 'A' | 'B' | 'C' | 'D' | 'E', handlerThrows = false): Promise<StepRecord> => {
-    const rules = target.step === name ? [rule] : [];
-    const [record] = await runStep(harness, clock.now(), [{ container, key, kind: 'call', handlerThrows }], rules);
-    injected += record!.faultsInjected;
-    return record!;
-  };
-
-  const a = await step('A', target.handlerThrows);
-  const b = await step('B');
-  const c = await step('C');
-  clock.advance(IN_PROGRESS_TIMEOUT_MS + 1_000);
-  const d = await step('D');
-  const e = await step('E');
-  const faulted = target.step === 'A' ? a : b;
-  const outcome = faulted.calls[0];
-  return {
+/** A cell: the story from the real time (the server expires keys natively by its own clock, and a
+ * record written with a window already past on it would vanish at once), the fault on the target's
+ * command for the cell's record. */
+function runCell(
+  harness: ValkeyHarness,
+  target: Target,
+  fault: ValkeyFault,
+  mode: Mode,
+): Promise<CellResult<Target, ValkeyFault>> {
+  return runStory(harness, {
     target,
     fault,
     mode,
-    injected,
-    faultedCall: outcome === undefined ? '-' : outcome.ok ? 'returned' : outcome.error,
-    executionsBefore: a.executions.length + b.executions.length + c.executions.length,
-    executionsAfter: d.executions.length + e.executions.length,
-    finalStatus: e.post.status,
-    violations: [a, b, c, d, e].flatMap(checkStep),
-  };
+    startAt: Date.now(),
+    rule: (recordId): ValkeyFaultRule => ({
+      fault,
+      operation: target.operation,
+      keyIncludes: harness.keyOf(recordId),
+      ...(mode === 'once' ? { nth: 1 } : {}),
+    }),
+  });
 }
 
 describe.skipIf(!runnable).each(LIBRARIES)(`${titled('Valkey fault matrix', runnability)}, over %s`, (library) => {
@@ -119,7 +87,7 @@ describe.skipIf(!runnable).each(LIBRARIES)(`${titled('Valkey fault matrix', runn
   it('no double execution, no overwritten result, no stuck claim, for every fault on every request', async () => {
     const cells = TARGETS.flatMap((target) => VALKEY_FAULTS.flatMap((fault) => MODES.map((mode) => ({ target, fault, mode }))));
     const queue = Array.from({ length: SOAK ? 5 : 1 }, () => cells).flat();
-    const results: CellResult[] = [];
+    const results: CellResult<Target, ValkeyFault>[] = [];
     await Promise.all(
       harnesses.map(async (harness) => {
         for (let cell = queue.shift(); cell !== undefined; cell = queue.shift()) {
@@ -132,30 +100,20 @@ describe.skipIf(!runnable).each(LIBRARIES)(`${titled('Valkey fault matrix', runn
       MODES.map((mode) => [
         `${target.label}, ${mode}`,
         ...VALKEY_FAULTS.map((fault) => {
-          const cell = results.filter((result) => result.target === target && result.fault === fault && result.mode === mode);
-          const counts = tally(cell.flatMap((result) => result.violations));
-          const ok = cell.every((result) => result.violations.length === 0 && result.injected > 0);
-          const first = cell[0]!;
-          return `${ok ? '✓' : '✗'} ${first.faultedCall} ${first.executionsBefore}+${first.executionsAfter} ${counts['double-execution']}/${counts.overwritten}/${counts['stuck-claim']}`;
+          return cellText(results.filter((result) => result.target === target && result.fault === fault && result.mode === mode));
         }),
       ]),
     );
-    const totals = tally(results.flatMap((result) => result.violations));
     const faults = harnesses.reduce((sum, harness) => sum + harness.faultsInjected(), 0);
     console.log(
       [
         `\nValkey fault matrix (${library})`,
         markdownTable(['request, fault applied', ...VALKEY_FAULTS], grid),
-        `${results.length} cells, ${faults} faults injected. Totals: ${totals['double-execution']} double executions, ${totals.overwritten} overwritten, ${totals['stuck-claim']} stuck claims, ${totals['wrong-replay']} wrong replays, ${totals['lost-result']} lost results.\n`,
+        `${results.length} cells, ${faults} faults injected. ${totalsText(results)}\n`,
       ].join('\n'),
     );
 
-    for (const result of results) {
-      const cell = `${result.target.label} × ${result.fault} (${result.mode})`;
-      expect(result.injected, `${cell} injected no fault`).toBeGreaterThan(0);
-      expect(result.violations, cell).toEqual([]);
-      expect(result.finalStatus, cell).toBe('COMPLETED');
-    }
+    expectSound(results);
   }, 120_000);
 });
 
