@@ -1,18 +1,13 @@
 import type { DurableContext, DurableLambdaHandler } from '@aws/durable-execution-sdk-js';
 import type { LocalDurableTestRunner as LocalRunner } from '@aws/durable-execution-sdk-js-testing';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashMaterial } from '../../src/engine/hash.js';
 import { DynamoDBStore, IdempotencyConfigError, InProgressError, makeIdempotent } from '../../src/index.js';
 import { testClient } from '../support/dynamodb.js';
-import { deferred, type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
+import { deferred, uniqueKey } from '../support/fixtures.js';
+import { durableSdkRuns, useDurableEnvironment } from './support.js';
 
-// The durable SDK and its local runner declare Node >= 22 and are loaded only there.
-const nodeMajor = Number(process.versions.node.split('.')[0]);
-const durableSdkRuns = nodeMajor >= 22;
-
-type Sdk = typeof import('@aws/durable-execution-sdk-js');
-type Testing = typeof import('@aws/durable-execution-sdk-js-testing');
 type DurableLambda = DurableLambdaHandler;
 
 interface Order {
@@ -35,22 +30,8 @@ interface Effects {
 
 const newEffects = (): Effects => ({ charges: [], parcels: [], bodyRuns: 0 });
 
-let sdk: Sdk;
-let testing: Testing;
-let fixture: StoreFixture;
-
 describe.skipIf(!durableSdkRuns)('durable functions (needs Node 22: the durable SDK requires it)', () => {
-  beforeAll(async () => {
-    sdk = await import('@aws/durable-execution-sdk-js');
-    testing = await import('@aws/durable-execution-sdk-js-testing');
-    fixture = await storeFixture();
-    // Real time: fake timers would also move the store client's and the engine's clocks.
-    await testing.LocalDurableTestRunner.setupTestEnvironment({ skipTime: false });
-  });
-  afterAll(async () => {
-    await testing?.LocalDurableTestRunner.teardownTestEnvironment();
-    await fixture?.table.drop();
-  });
+  const environment = useDurableEnvironment();
 
   /** Charge, wait (the invocation suspends, the next one replays from the start), ship. */
   function orderWorkflow(effects: Effects, beforeShipping?: () => Promise<void>) {
@@ -71,17 +52,17 @@ describe.skipIf(!durableSdkRuns)('durable functions (needs Node 22: the durable 
   }
 
   function idempotentWorkflow(effects: Effects, keyPrefix: string, beforeShipping?: () => Promise<void>): DurableLambda {
-    return sdk.withDurableExecution(
-      makeIdempotent(orderWorkflow(effects, beforeShipping), { store: fixture.store, key: 'orderId', keyPrefix }),
+    return environment.sdk.withDurableExecution(
+      makeIdempotent(orderWorkflow(effects, beforeShipping), { store: environment.fixture.store, key: 'orderId', keyPrefix }),
     );
   }
 
   function runner(handlerFunction: DurableLambda): LocalRunner {
-    return new testing.LocalDurableTestRunner({ handlerFunction });
+    return new environment.testing.LocalDurableTestRunner({ handlerFunction });
   }
 
   const recordOf = async (keyPrefix: string, orderId: string) =>
-    (await fixture.rawItem(`${keyPrefix}#${hashMaterial(orderId)}`)) as Record<string, AttributeValue> | undefined;
+    (await environment.fixture.rawItem(`${keyPrefix}#${hashMaterial(orderId)}`)) as Record<string, AttributeValue> | undefined;
 
   it('replays its own claim across the wait and stores the result once, at completion', async () => {
     const effects = newEffects();
@@ -179,11 +160,11 @@ describe.skipIf(!durableSdkRuns)('durable functions (needs Node 22: the durable 
       };
     // Two "processes": each its own store client and engine; only the table is shared.
     const processOptions = () => ({
-      store: new DynamoDBStore({ tableName: fixture.table.name, client: testClient() }),
+      store: new DynamoDBStore({ tableName: environment.fixture.table.name, client: testClient() }),
       key: 'orderId' as const,
       keyPrefix,
     });
-    const crashing = sdk.withDurableExecution(
+    const crashing = environment.sdk.withDurableExecution(
       makeIdempotent(
         workflow(() => {
           shippingStarted.resolve();
@@ -193,7 +174,7 @@ describe.skipIf(!durableSdkRuns)('durable functions (needs Node 22: the durable 
         processOptions(),
       ),
     );
-    const restarted = sdk.withDurableExecution(makeIdempotent(workflow(), processOptions()));
+    const restarted = environment.sdk.withDurableExecution(makeIdempotent(workflow(), processOptions()));
 
     let invocations = 0;
     let claimAtRestart: Awaited<ReturnType<typeof recordOf>>;
@@ -205,9 +186,9 @@ describe.skipIf(!durableSdkRuns)('durable functions (needs Node 22: the durable 
       }
       crashing(event, context).catch(() => undefined);
       await shippingStarted.promise;
-      await local.getOperation('cool-off').waitForData(testing.WaitingOperationStatus.STARTED);
+      await local.getOperation('cool-off').waitForData(environment.testing.WaitingOperationStatus.STARTED);
       // What Lambda reports of a crashed invocation: no result; the service invokes again.
-      return { Status: sdk.InvocationStatus.PENDING };
+      return { Status: environment.sdk.InvocationStatus.PENDING };
     });
     const execution = await local.run({ payload: order });
 
@@ -227,7 +208,7 @@ describe.skipIf(!durableSdkRuns)('durable functions (needs Node 22: the durable 
     const order = { orderId: uniqueKey() };
     const effects = newEffects();
     let failNext = true;
-    const handler = sdk.withDurableExecution(
+    const handler = environment.sdk.withDurableExecution(
       makeIdempotent(
         async (input: Order, context: DurableContext) => {
           const shipped = await orderWorkflow(effects)(input, context);
@@ -237,7 +218,7 @@ describe.skipIf(!durableSdkRuns)('durable functions (needs Node 22: the durable 
           }
           return shipped;
         },
-        { store: fixture.store, key: 'orderId', keyPrefix },
+        { store: environment.fixture.store, key: 'orderId', keyPrefix },
       ),
     );
 
@@ -254,8 +235,8 @@ describe.skipIf(!durableSdkRuns)('durable functions (needs Node 22: the durable 
 
   it('makeIdempotent placed outside withDurableExecution is refused with the order that works', async () => {
     const effects = newEffects();
-    const outside = makeIdempotent(sdk.withDurableExecution(orderWorkflow(effects)), {
-      store: fixture.store,
+    const outside = makeIdempotent(environment.sdk.withDurableExecution(orderWorkflow(effects)), {
+      store: environment.fixture.store,
       keyPrefix: `durable-${uniqueKey()}`,
     }) as DurableLambda;
     await expect(runner(outside).run({ payload: { orderId: uniqueKey() } })).rejects.toThrow(IdempotencyConfigError);

@@ -1,42 +1,24 @@
 import type { DurableContext, DurableLambdaHandler } from '@aws/durable-execution-sdk-js';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashMaterial } from '../../src/engine/hash.js';
 import { IdempotencyConfigError, idempotency, makeIdempotent } from '../../src/index.js';
-import { type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
+import { uniqueKey } from '../support/fixtures.js';
+import { durableSdkRuns, useDurableEnvironment } from './support.js';
 
-// The durable SDK, its local runner and Middy 7 declare Node >= 22 and are loaded only there.
-const nodeMajor = Number(process.versions.node.split('.')[0]);
-const durableSdkRuns = nodeMajor >= 22;
-
-type Sdk = typeof import('@aws/durable-execution-sdk-js');
-type Testing = typeof import('@aws/durable-execution-sdk-js-testing');
 type DurableLambda = DurableLambdaHandler;
 
 interface Order {
   orderId: string;
 }
 
-let sdk: Sdk;
-let testing: Testing;
-let fixture: StoreFixture;
-
 describe.skipIf(!durableSdkRuns)('durable functions with each wrapper (needs Node 22: the durable SDK requires it)', () => {
-  beforeAll(async () => {
-    sdk = await import('@aws/durable-execution-sdk-js');
-    testing = await import('@aws/durable-execution-sdk-js-testing');
-    fixture = await storeFixture();
-    await testing.LocalDurableTestRunner.setupTestEnvironment({ skipTime: false });
-  });
-  afterAll(async () => {
-    await testing?.LocalDurableTestRunner.teardownTestEnvironment();
-    await fixture?.table.drop();
-  });
+  const environment = useDurableEnvironment();
 
   const run = (handlerFunction: DurableLambda, payload: Order) =>
-    new testing.LocalDurableTestRunner({ handlerFunction }).run({ payload });
+    new environment.testing.LocalDurableTestRunner({ handlerFunction }).run({ payload });
   const recordOf = async (keyPrefix: string, material: string) =>
-    (await fixture.rawItem(`${keyPrefix}#${hashMaterial(material)}`)) as Record<string, AttributeValue> | undefined;
+    (await environment.fixture.rawItem(`${keyPrefix}#${hashMaterial(material)}`)) as Record<string, AttributeValue> | undefined;
 
   /** A body that charges in a step and suspends once on a wait; counts its starts and charges. */
   function chargingBody() {
@@ -62,7 +44,7 @@ describe.skipIf(!durableSdkRuns)('durable functions with each wrapper (needs Nod
         // Middy 7's declarations type a durable handler's context as Lambda's; its runtime passes the DurableContext.
         const durableBody = body as unknown as (order: Order) => Promise<unknown>;
         return middy(durableBody, { executionMode: executionModeDurableContext }).use(
-          idempotency<Order>({ store: fixture.store, key: 'orderId', keyPrefix }),
+          idempotency<Order>({ store: environment.fixture.store, key: 'orderId', keyPrefix }),
         ) as unknown as DurableLambda;
       },
     },
@@ -72,9 +54,11 @@ describe.skipIf(!durableSdkRuns)('durable functions with each wrapper (needs Nod
         const { default: middy } = await import('@middy/core');
         // Middy 6 types the context as Lambda's; inside withDurableExecution it is the DurableContext.
         const handler = middy(body as unknown as (order: Order) => Promise<unknown>).use(
-          idempotency<Order>({ store: fixture.store, key: 'orderId', keyPrefix }),
+          idempotency<Order>({ store: environment.fixture.store, key: 'orderId', keyPrefix }),
         );
-        return sdk.withDurableExecution(handler as unknown as (event: Order, context: DurableContext) => Promise<unknown>);
+        return environment.sdk.withDurableExecution(
+          handler as unknown as (event: Order, context: DurableContext) => Promise<unknown>,
+        );
       },
     },
   ])('the Middy middleware: $name', ({ build }) => {
@@ -106,10 +90,10 @@ describe.skipIf(!durableSdkRuns)('durable functions with each wrapper (needs Nod
         charges.push(orderId);
         return `charge-${charges.length}`;
       },
-      { store: fixture.store, keyPrefix },
+      { store: environment.fixture.store, keyPrefix },
     );
     let attempts = 0;
-    const handler = sdk.withDurableExecution(async (input: Order, context: DurableContext) => {
+    const handler = environment.sdk.withDurableExecution(async (input: Order, context: DurableContext) => {
       const charge = await context.step(
         'charge',
         async () => {
@@ -134,8 +118,8 @@ describe.skipIf(!durableSdkRuns)('durable functions with each wrapper (needs Nod
   it('the middleware placed outside the durable SDK is refused with the order that works', async () => {
     const { default: middy } = await import('@middy/core');
     const { body, effects } = chargingBody();
-    const outside = middy(sdk.withDurableExecution(body)).use(
-      idempotency({ store: fixture.store, key: 'orderId', keyPrefix: `outside-${uniqueKey()}` }),
+    const outside = middy(environment.sdk.withDurableExecution(body)).use(
+      idempotency({ store: environment.fixture.store, key: 'orderId', keyPrefix: `outside-${uniqueKey()}` }),
     ) as unknown as DurableLambda;
     const refused = run(outside, { orderId: uniqueKey() });
     await expect(refused).rejects.toThrow(IdempotencyConfigError);
