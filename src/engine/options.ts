@@ -110,7 +110,8 @@ export interface IdempotencyOptions<TInput> {
   readonly responseHook?: ResponseHook;
   /**
    * Turns idempotency off: handlers run plainly, with no request to the store. Default: on, unless
-   * `IDEMPOTENCY_DISABLED` or `POWERTOOLS_IDEMPOTENCY_DISABLED` is set to `true` or `1`.
+   * `IDEMPOTENCY_DISABLED` or `POWERTOOLS_IDEMPOTENCY_DISABLED` is set to `true` or `1` when the
+   * instance is created (a Lambda function's environment changes only with a new container).
    */
   readonly disabled?: boolean;
   /** The current time in epoch milliseconds. Default `Date.now`. */

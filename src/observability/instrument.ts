@@ -230,15 +230,22 @@ export function instrumentEngine<TInput>(
     return { ...begun, value };
   }
 
-  async function begin(request: InvocationRequest<TInput>): Promise<Begin> {
-    if (isIdempotencyDisabled(options.disabled)) {
+  // Read once: a Lambda function's environment is fixed for its container's life, and reading
+  // process.env on every invocation was a measurable share of a cache hit.
+  const disabled = isIdempotencyDisabled(options.disabled);
+  const { responseHook } = options;
+
+  // Not async: on the default path the engine's own promise is returned, without another await.
+  function begin(request: InvocationRequest<TInput>): Promise<Begin> {
+    if (disabled) {
       announceDisabled(logger);
-      return UNKEYED;
+      return Promise.resolve(UNKEYED);
     }
     if (sinks.length > 0) return observedBegin(request);
-    const begun = await engine.begin(request);
-    if (begun.kind !== 'replay' || options.responseHook === undefined) return begun;
-    return { ...begun, value: adjustReplay(begun.value, begun.recordId, false) };
+    if (responseHook === undefined) return engine.begin(request);
+    return engine
+      .begin(request)
+      .then((begun) => (begun.kind === 'replay' ? { ...begun, value: adjustReplay(begun.value, begun.recordId, false) } : begun));
   }
 
   // The engine's own `run` calls its unwrapped `begin`; this one goes through the wrapper.

@@ -75,7 +75,8 @@ export function makeIdempotent<Args extends unknown[] = LambdaHandlerArgs, R = u
       remainingTimeMs: remainingTimeOf(context),
       durableExecutionId: durable?.executionArn,
     };
-    return runInInvocation(given, () => engine.run(request, async (): Promise<Awaited<R>> => await fn.apply(this, args)));
+    // Only the handler can make inner calls: a replay or a cache hit enters no scope.
+    return engine.run(request, async (): Promise<Awaited<R>> => await runInInvocation(given, () => fn.apply(this, args)));
   };
 }
 
