@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CorruptRecordError, InProgressError, PayloadMismatchError, UnstorableResultError } from '../errors.js';
 import { instrumentEngine, isInnerEngineOptions } from '../observability/instrument.js';
 import { type Attempt, type AttemptContext, createAttempt } from './attempt.js';
+import { sha256Base64url } from './hash.js';
 import { createIdentifier, type Identity } from './identity.js';
 import { newLease } from './lease.js';
 import { LruCache } from './lru-cache.js';
@@ -245,5 +245,5 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
  */
 function leaseFor(request: InvocationRequest<unknown>): string {
   if (request.durableExecutionId === undefined) return newLease();
-  return `durable:${createHash('sha256').update(request.durableExecutionId).digest('base64url')}`;
+  return `durable:${sha256Base64url(request.durableExecutionId)}`;
 }
