@@ -65,6 +65,7 @@ export { idempotency } from './middleware/middy.js';
 export type {
   IdempotencyOutcome,
   OutcomeKind,
+  OutcomeListener,
   OutcomePhase,
   OutcomeRequests,
   OutcomeSink,

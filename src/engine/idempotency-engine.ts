@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CorruptRecordError, InProgressError, PayloadMismatchError, UnstorableResultError } from '../errors.js';
-import { instrumentEngine, isInnerEngineOptions } from '../observability/instrument.js';
 import { type Attempt, type AttemptContext, createAttempt } from './attempt.js';
+import { withKillSwitch, withResponseHook } from './controls.js';
 import { sha256Base64url } from './hash.js';
 import { createIdentifier, type Identity } from './identity.js';
+import { instrumentOf } from './instrumentation.js';
 import { newLease } from './lease.js';
 import { LruCache } from './lru-cache.js';
 import type { IdempotencyOptions } from './options.js';
@@ -39,6 +40,8 @@ export type Begin =
       readonly value: unknown;
       /** The id of the record whose result is replayed. */
       readonly recordId: string;
+      /** True when the result came from this container's local cache, without a request. */
+      readonly fromCache: boolean;
     }
   | { readonly kind: 'claimed'; readonly attempt: Attempt }
   /** No key and `requireKey: false`: run the handler without idempotency. */
@@ -86,9 +89,15 @@ const CLAIM_AGAIN = Symbol('claim again');
 
 /** Builds the engine behind every adapter, for event sources this package does not cover. Options are validated here: an unusable one throws `IdempotencyConfigError` at setup, not at the first invocation. */
 export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEngine<TInput> {
-  // Kill switch, response hook and outcomes wrap the engine from outside (src/observability).
-  if (!isInnerEngineOptions(options)) return instrumentEngine(options, createIdempotencyEngine);
   validateOptions(options);
+  // Outcomes, when sinks are given, are measured by the code those sinks bring (src/observability).
+  const instrument = instrumentOf(options.onOutcome);
+  const engine = instrument === undefined ? withResponseHook(buildEngine(options), options) : instrument(options, buildEngine);
+  return withKillSwitch(engine, options);
+}
+
+/** The record state machine itself, from validated options. */
+function buildEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEngine<TInput> {
   const { store, waitForInProgress: wait } = options;
   const clock = options.clock ?? Date.now;
   const skew = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
@@ -143,7 +152,7 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
     }
     const value = decodeStored(identity.id, expanded);
     remember(identity, expanded, expiresAt);
-    return { kind: 'replay', value, recordId: identity.id };
+    return { kind: 'replay', value, recordId: identity.id, fromCache: false };
   }
 
   function assertSamePayload(identity: Identity, recordFingerprint: string | undefined): void {
@@ -160,7 +169,7 @@ export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInp
       return undefined;
     }
     assertSamePayload(identity, cached.fingerprint);
-    return { kind: 'replay', value: decodeStored(identity.id, cached.result), recordId: identity.id };
+    return { kind: 'replay', value: decodeStored(identity.id, cached.result), recordId: identity.id, fromCache: true };
   }
 
   /** Decides what an existing record means for us; polls while it is in progress and waiting is on. */

@@ -101,9 +101,10 @@ export interface IdempotencyOptions<TInput> {
   /** Where reported problems are logged. Default `console`. */
   readonly logger?: WarningLogger;
   /**
-   * Receives one `IdempotencyOutcome` per invocation (executed, replayed, refused...), e.g.
-   * the structured log, EMF or OpenTelemetry sinks of `lambda-idempotency/observability`. A sink
-   * that throws never changes the invocation's result. Without sinks nothing is measured.
+   * Receives one `IdempotencyOutcome` per invocation (executed, replayed, refused...): the sinks
+   * of `lambda-idempotency/observability` (structured log, EMF, OpenTelemetry, or `outcomeSink(fn)`
+   * for a function of your own). A sink that throws never changes the invocation's result. Without
+   * sinks nothing is measured, and the code that measures is not bundled.
    */
   readonly onOutcome?: OutcomeSink | readonly OutcomeSink[];
   /** Adjusts a replayed result before it is returned; if it throws, the stored result is returned. */

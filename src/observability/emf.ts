@@ -1,4 +1,5 @@
 import { IdempotencyConfigError } from '../errors.js';
+import { outcomeSink } from './instrument.js';
 import type { IdempotencyOutcome, OutcomeSink } from './outcome.js';
 import { reportsPerInvocation } from './outcome-group.js';
 
@@ -187,7 +188,7 @@ export function emfMetrics(options: EmfOptions = {}): OutcomeSink {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const document = (outcomes: IdempotencyOutcome | readonly IdempotencyOutcome[]) =>
     write(JSON.stringify(emfDocument(outcomes, namespace, dimensions, Date.now())));
-  const sink: OutcomeSink = (outcome) => document(outcome);
+  const sink = outcomeSink((outcome) => document(outcome));
   return reportsPerInvocation(sink, () => {
     const gathered: IdempotencyOutcome[] = [];
     return {

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 
+export { DISABLE_VARIABLES, isIdempotencyDisabled } from '../lambda/kill-switch.js';
 export type { EmfDocument, EmfOptions } from './emf.js';
 export {
   DEFAULT_NAMESPACE,
@@ -16,12 +17,13 @@ export {
   REQUESTS_METRIC,
   WAITED_METRIC,
 } from './emf.js';
-export { DISABLE_VARIABLES, isIdempotencyDisabled } from './kill-switch.js';
+export { outcomeSink } from './instrument.js';
 export type { OpenTelemetryOptions, TracingSink } from './opentelemetry.js';
 export { openTelemetrySpans } from './opentelemetry.js';
 export type {
   IdempotencyOutcome,
   OutcomeKind,
+  OutcomeListener,
   OutcomePhase,
   OutcomeRequests,
   OutcomeSink,

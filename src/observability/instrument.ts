@@ -1,20 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
+import { adjustReplay } from '../engine/controls.js';
 import type { Attempt, Begin, IdempotencyEngine, InvocationRequest } from '../engine/idempotency-engine.js';
+import { INSTRUMENT, type Instrument } from '../engine/instrumentation.js';
 import type { IdempotencyOptions } from '../engine/options.js';
 import { runOnce } from '../engine/run-once.js';
 import type { IdempotencyStore } from '../engine/store.js';
-import { validateOptions } from '../engine/validate-options.js';
-import {
-  InProgressError,
-  InvalidIdempotencyKeyError,
-  MissingIdempotencyKeyError,
-  PayloadMismatchError,
-  UnstorableResultError,
-} from '../errors.js';
 import { statusCodeValue } from '../http/replay.js';
-import { announceDisabled, isIdempotencyDisabled } from './kill-switch.js';
-import type { IdempotencyOutcome, OutcomeKind, OutcomePhase, OutcomeSink } from './outcome.js';
+import type { IdempotencyOutcome, OutcomeKind, OutcomeListener, OutcomePhase, OutcomeSink } from './outcome.js';
 import { currentOutcomeGroup, DEADLINE_MARGIN_MS, type OutcomeGroup } from './outcome-group.js';
 
 /** What one invocation did to the store, gathered while its own calls run (batches run many at once). */
@@ -30,31 +23,32 @@ interface Tally {
 }
 
 const tallies = new AsyncLocalStorage<Tally>();
-/** Options objects built here for the inner engine, which must not be instrumented a second time. */
-const innerOptions = new WeakSet<object>();
-const UNKEYED: Begin = { kind: 'unkeyed' };
 
-/** Whether these options were made by {@link instrumentEngine} for the engine it wraps. */
-export function isInnerEngineOptions(options: object): boolean {
-  return innerOptions.has(options);
+/**
+ * Makes `listener` an `onOutcome` sink: a function of your own that receives each outcome (the
+ * sinks of this module are made the same way). A listener that throws or rejects is logged and
+ * never changes the invocation's result.
+ *
+ * @example
+ * idempotency({ store, key: 'orderId', onOutcome: outcomeSink((outcome) => counts.add(outcome.kind)) })
+ */
+export function outcomeSink(listener: OutcomeListener): OutcomeSink {
+  if (typeof listener !== 'function') throw new TypeError('outcomeSink takes a function of one outcome.');
+  const sink = (outcome: IdempotencyOutcome) => listener(outcome);
+  return Object.defineProperty(sink, INSTRUMENT, { value: instrumentEngine }) as OutcomeSink;
 }
 
 /**
- * Wraps the engine `create` builds with what operations need: the kill switch, the response
- * hook and one outcome per invocation for the `onOutcome` sinks. Without sinks no store call is
- * counted and no clock is read, so an unobserved engine pays for one environment lookup.
+ * Builds the engine with `create` and reports one outcome per invocation to the `onOutcome` sinks;
+ * applies the response hook before the outcome is reported, so its status is the returned one.
  */
-export function instrumentEngine<TInput>(
+const instrumentEngine: Instrument = <TInput>(
   options: IdempotencyOptions<TInput>,
   create: (options: IdempotencyOptions<TInput>) => IdempotencyEngine<TInput>,
-): IdempotencyEngine<TInput> {
-  validateOptions(options);
+): IdempotencyEngine<TInput> => {
   const sinks = sinksOf(options.onOutcome);
   const logger = options.logger ?? console;
-  const inner: IdempotencyOptions<TInput> =
-    sinks.length === 0 ? { ...options } : { ...options, store: countingStore(options.store) };
-  innerOptions.add(inner);
-  const engine = create(inner);
+  const engine = create({ ...options, store: countingStore(options.store) });
 
   function emit(outcome: IdempotencyOutcome, group: OutcomeGroup | undefined): void {
     for (const sink of sinks) {
@@ -76,16 +70,6 @@ export function instrumentEngine<TInput>(
       });
     } catch {
       // Nothing is left to tell; the invocation's result stands.
-    }
-  }
-
-  function adjustReplay(value: unknown, recordId: string, fromCache: boolean): unknown {
-    if (options.responseHook === undefined) return value;
-    try {
-      return options.responseHook(value, { recordId, fromCache });
-    } catch (error) {
-      sinkFailed(error);
-      return value;
     }
   }
 
@@ -221,38 +205,19 @@ export function instrumentEngine<TInput>(
       emit(outcome('unkeyed', scope, tally, phase()), group);
       return begun;
     }
-    // A cache hit is the only replay that sends no request; a replay after polling reads (gets) waited.
-    const total = tally.claim + tally.get;
-    const value = adjustReplay(begun.value, begun.recordId, total === 0);
-    const kind: OutcomeKind = total === 0 ? 'replayed-from-cache' : tally.get > 0 ? 'in-progress' : 'replayed';
+    // A replay after polling reads (gets) waited.
+    const value = adjustReplay(begun, options, logger);
+    const kind: OutcomeKind = begun.fromCache ? 'replayed-from-cache' : tally.get > 0 ? 'in-progress' : 'replayed';
     const extra = { statusCode: statusOf(value), ...(kind === 'in-progress' && { waited: true }) };
     emit(outcome(kind, scope, { ...tally, recordId: begun.recordId }, phase(), extra), group);
     return { ...begun, value };
   }
 
-  // Read once: a Lambda function's environment is fixed for its container's life, and reading
-  // process.env on every invocation was a measurable share of a cache hit.
-  const disabled = isIdempotencyDisabled(options.disabled);
-  const { responseHook } = options;
-
-  // Not async: on the default path the engine's own promise is returned, without another await.
-  function begin(request: InvocationRequest<TInput>): Promise<Begin> {
-    if (disabled) {
-      announceDisabled(logger);
-      return Promise.resolve(UNKEYED);
-    }
-    if (sinks.length > 0) return observedBegin(request);
-    if (responseHook === undefined) return engine.begin(request);
-    return engine
-      .begin(request)
-      .then((begun) => (begun.kind === 'replay' ? { ...begun, value: adjustReplay(begun.value, begun.recordId, false) } : begun));
-  }
-
   // The engine's own `run` calls its unwrapped `begin`; this one goes through the wrapper.
-  const run = <R>(request: InvocationRequest<TInput>, handler: () => Promise<R>) => runOnce(begin, request, handler);
+  const run = <R>(request: InvocationRequest<TInput>, handler: () => Promise<R>) => runOnce(observedBegin, request, handler);
 
-  return { begin, run };
-}
+  return { begin: observedBegin, run };
+};
 
 /** Why a claim was reported abandoned: its handler was still running at the invocation's deadline. */
 class InvocationDeadlineError extends Error {
@@ -334,16 +299,23 @@ function countingStore(store: IdempotencyStore): IdempotencyStore {
   };
 }
 
+/** Refusals by error name: the sinks may come from the other build (ESM or CommonJS) than the engine's errors. */
+const REFUSALS: Readonly<Record<string, OutcomeKind>> = {
+  InProgressError: 'in-progress',
+  PayloadMismatchError: 'payload-mismatch',
+  MissingIdempotencyKeyError: 'unkeyed',
+  InvalidIdempotencyKeyError: 'unkeyed',
+  UnstorableResultError: 'result-not-persisted',
+  ResultNotSerializableError: 'result-not-persisted',
+  ResultTooLargeError: 'result-not-persisted',
+};
+
 function refusalKind(error: unknown): OutcomeKind {
-  if (error instanceof InProgressError) return 'in-progress';
-  if (error instanceof PayloadMismatchError) return 'payload-mismatch';
-  if (error instanceof MissingIdempotencyKeyError || error instanceof InvalidIdempotencyKeyError) return 'unkeyed';
-  if (error instanceof UnstorableResultError) return 'result-not-persisted';
-  return 'store-error';
+  return (error instanceof Error && Object.hasOwn(REFUSALS, error.name) && REFUSALS[error.name]) || 'store-error';
 }
 
 function refusalDetails(error: unknown, tally: Tally): Partial<IdempotencyOutcome> {
-  return { error: describe(error), ...(error instanceof InProgressError && { waited: tally.get > 0 }) };
+  return { error: describe(error), ...(refusalKind(error) === 'in-progress' && { waited: tally.get > 0 }) };
 }
 
 function recordIdOf(error: unknown): string | undefined {

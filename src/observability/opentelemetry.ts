@@ -1,4 +1,5 @@
 import type { Attributes, Tracer } from '@opentelemetry/api';
+import { outcomeSink } from './instrument.js';
 import type { IdempotencyOutcome, OutcomePhase, OutcomeSink } from './outcome.js';
 
 /** A sink that also says whether `@opentelemetry/api` could be loaded. */
@@ -84,5 +85,5 @@ export function openTelemetrySpans(options: OpenTelemetryOptions = {}): TracingS
       return false;
     },
   );
-  return Object.assign((outcome: IdempotencyOutcome) => emit(outcome), { ready });
+  return Object.assign(outcomeSink(emit), { ready });
 }

@@ -1,4 +1,5 @@
 import { IdempotencyConfigError } from '../errors.js';
+import { outcomeSink } from './instrument.js';
 import type { IdempotencyOutcome, OutcomeSink } from './outcome.js';
 
 /** Any logger with these four methods fits: console, Powertools Logger, pino. */
@@ -110,7 +111,7 @@ export function outcomeLog(options: OutcomeLogOptions = {}): OutcomeSink {
   const logger = options.logger ?? console;
   const style = options.style ?? (logger === console ? 'json' : 'message-first');
   const threshold = RANK[thresholdOf(options.level)];
-  return (outcome) => {
+  return outcomeSink((outcome) => {
     const level = levelOf(outcome);
     if (RANK[level] < threshold) return;
     const message = MESSAGES[outcome.kind];
@@ -118,5 +119,5 @@ export function outcomeLog(options: OutcomeLogOptions = {}): OutcomeSink {
     if (style === 'json') logger[level](JSON.stringify({ level: level.toUpperCase(), message, ...fields }));
     else if (style === 'fields-first') logger[level](fields, message);
     else logger[level](message, fields);
-  };
+  });
 }

@@ -1,3 +1,5 @@
+import type { INSTRUMENT, Instrument } from '../engine/instrumentation.js';
+
 /**
  * What the library decided for one invocation, as data: the closed set an on-call engineer needs
  * to tell a replay from a second execution, and the numbers behind it.
@@ -89,8 +91,19 @@ export interface IdempotencyOutcome {
   };
 }
 
-/** Receives outcomes. A sink that throws or rejects never changes the invocation's result. */
-export type OutcomeSink = (outcome: IdempotencyOutcome) => void | Promise<void>;
+/** A function of your own that receives outcomes: make it a sink with `outcomeSink(listener)`. */
+export type OutcomeListener = (outcome: IdempotencyOutcome) => void | Promise<void>;
+
+/**
+ * Receives outcomes: a sink of `lambda-idempotency/observability` (`outcomeLog`, `emfMetrics`,
+ * `openTelemetrySpans`, `powertoolsMetrics`, or `outcomeSink(listener)`). Each carries the code
+ * that measures outcomes, so a handler without sinks does not bundle it. A sink that throws or
+ * rejects never changes the invocation's result.
+ */
+export interface OutcomeSink extends OutcomeListener {
+  /** @internal The instrumentation this sink brings to the engine. */
+  readonly [INSTRUMENT]: Instrument;
+}
 
 /** What a `responseHook` learns about the replay it may adjust. */
 export interface ReplayInfo {

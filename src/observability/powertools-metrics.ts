@@ -1,4 +1,5 @@
 import { OVERHEAD_METRIC, outcomeMetricName, REQUESTS_METRIC } from './emf.js';
+import { outcomeSink } from './instrument.js';
 import type { OutcomeSink } from './outcome.js';
 
 /**
@@ -20,9 +21,9 @@ export interface MetricsRecorder {
  * idempotency({ store, key: 'orderId', onOutcome: powertoolsMetrics(metrics) })
  */
 export function powertoolsMetrics(metrics: MetricsRecorder): OutcomeSink {
-  return (outcome) => {
+  return outcomeSink((outcome) => {
     metrics.addMetric(outcomeMetricName(outcome), 'Count', 1);
     metrics.addMetric(OVERHEAD_METRIC, 'Milliseconds', outcome.durationMs);
     metrics.addMetric(REQUESTS_METRIC, 'Count', outcome.requests.total);
-  };
+  });
 }

@@ -13,7 +13,8 @@ import {
   makeIdempotent,
 } from '../../src/index.js';
 import { invocationContext } from '../../src/lambda/invocation.js';
-import { resetDisabledAnnouncement } from '../../src/observability/kill-switch.js';
+import { resetDisabledAnnouncement } from '../../src/lambda/kill-switch.js';
+import { outcomeSink } from '../../src/observability/index.js';
 import { type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
 import {
   claimExpiryOf,
@@ -174,7 +175,7 @@ describe.each(adapters)('%s: overlapping invocations in one process', (label, bu
         waitForInProgress,
         logger: quiet,
         onWarning: (warning) => void warnings.push({ warning, during: userRequest.getStore() }),
-        onOutcome: (outcome) => void outcomes.push({ outcome, during: userRequest.getStore() }),
+        onOutcome: outcomeSink((outcome) => void outcomes.push({ outcome, during: userRequest.getStore() })),
       },
     );
     const keys = Array.from({ length: 10 }, () => uniqueKey());

@@ -1,7 +1,7 @@
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type IdempotencyOutcome, idempotentBatch } from '../../src/index.js';
-import { emfMetrics, outcomeLog } from '../../src/observability/index.js';
+import { emfMetrics, outcomeLog, outcomeSink } from '../../src/observability/index.js';
 import { freshContext, sampleEvent } from '../batch/support.js';
 import { deferred, type StoreFixture, storeFixture } from '../support/fixtures.js';
 import { expectValidEmf } from './emf-spec.js';
@@ -22,7 +22,7 @@ it('records running concurrently in one batch each get their own outcome and req
       await new Promise((resolve) => setTimeout(resolve, 5 + (record.messageId.length % 7)));
       return record.messageId;
     },
-    { store: fixture.store, concurrency: 4, onOutcome: (outcome) => void outcomes.push(outcome) },
+    { store: fixture.store, concurrency: 4, onOutcome: outcomeSink((outcome) => void outcomes.push(outcome)) },
   );
   const event = sampleEvent<SQSEvent>('sqs');
   const context = freshContext();
@@ -58,7 +58,7 @@ function observed() {
     lines,
     documents,
     onOutcome: [
-      (outcome: IdempotencyOutcome) => void outcomes.push(outcome),
+      outcomeSink((outcome) => void outcomes.push(outcome)),
       outcomeLog({ logger, style: 'json', level: 'info' }),
       emfMetrics({ namespace: 'Test', write: (line) => void documents.push(expectValidEmf(line)) }),
     ],

@@ -4,14 +4,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { hashMaterial } from '../../src/engine/hash.js';
 import {
   DynamoDBStore,
+  IdempotencyConfigError,
   type IdempotencyOutcome,
   InProgressError,
   idempotency,
   makeIdempotent,
+  type OutcomeSink,
   PayloadMismatchError,
 } from '../../src/index.js';
-import { emfMetrics, outcomeLog } from '../../src/observability/index.js';
-import { resetDisabledAnnouncement } from '../../src/observability/kill-switch.js';
+import { resetDisabledAnnouncement } from '../../src/lambda/kill-switch.js';
+import { emfMetrics, outcomeLog, outcomeSink } from '../../src/observability/index.js';
 import { createTable, testClient } from '../support/dynamodb.js';
 import { deferred, lambdaContext, type StoreFixture, storeFixture, uniqueKey, warningSink } from '../support/fixtures.js';
 import { expectValidEmf } from './emf-spec.js';
@@ -36,7 +38,7 @@ function observed() {
     lines,
     documents,
     onOutcome: [
-      (outcome: IdempotencyOutcome) => void outcomes.push(outcome),
+      outcomeSink((outcome) => void outcomes.push(outcome)),
       outcomeLog({ logger, style: 'json', level: 'info' }),
       emfMetrics({
         namespace: 'Test',
@@ -258,11 +260,11 @@ describe('hooks never change the result', () => {
       key: 'orderId',
       logger: { warn: (message: string) => void warnings.push(message) },
       onOutcome: [
-        () => {
+        outcomeSink(() => {
           throw new Error('sink down');
-        },
-        async () => Promise.reject(new Error('async sink down')),
-        (outcome) => void seen.push(outcome.kind),
+        }),
+        outcomeSink(async () => Promise.reject(new Error('async sink down'))),
+        outcomeSink((outcome) => void seen.push(outcome.kind)),
       ],
     });
     const order = { orderId: uniqueKey(), amount: 7 };
@@ -289,7 +291,8 @@ describe('hooks never change the result', () => {
     await expect(once(order)).resolves.toEqual({ charged: 2, replayed: true });
     // The cached object was not mutated by the hook: the next replay is adjusted afresh.
     await expect(once(order)).resolves.toEqual({ charged: 2, replayed: true });
-    expect(calls).toHaveLength(2);
+    // Both replays came from the local cache, and the hook is told so (without any sink as well).
+    expect(calls.map((call) => call.fromCache)).toEqual([true, true]);
     const broken = makeIdempotent(charge, {
       store: fixture.store,
       key: 'orderId',
@@ -300,6 +303,29 @@ describe('hooks never change the result', () => {
     });
     await broken(order);
     await expect(broken(order)).resolves.toEqual({ charged: 2 });
+  });
+});
+
+describe('what onOutcome takes', () => {
+  it('refuses a bare function at setup, naming outcomeSink, and takes it wrapped', async () => {
+    const bare = (() => undefined) as unknown as OutcomeSink;
+    for (const onOutcome of [bare, [emfMetrics({ write: () => undefined }), bare]]) {
+      expect(() => makeIdempotent(charge, { store: fixture.store, key: 'orderId', onOutcome })).toThrow(IdempotencyConfigError);
+      expect(() => idempotency({ store: fixture.store, key: 'orderId', onOutcome })).toThrow(/outcomeSink\(fn\)/);
+    }
+    const kinds: string[] = [];
+    const once = makeIdempotent(charge, {
+      store: fixture.store,
+      key: 'orderId',
+      onOutcome: outcomeSink((o) => void kinds.push(o.kind)),
+    });
+    await once({ orderId: uniqueKey(), amount: 1 });
+    expect(kinds).toEqual(['executed']);
+  });
+
+  it('an empty array observes nothing and runs as without sinks', async () => {
+    const once = makeIdempotent(charge, { store: fixture.store, key: 'orderId', onOutcome: [] });
+    await expect(once({ orderId: uniqueKey(), amount: 3 })).resolves.toEqual({ charged: 3 });
   });
 });
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,6 +137,64 @@ describe('the packed tarball in a fresh app', () => {
     const afterDeploy = invoke('./v2.cjs', { orderId: 'deploy-1' }, 'require');
     expect(first.build).toBe('v1');
     expect(afterDeploy).toEqual(first);
+  });
+
+  it('bundles the outcome machinery only into a handler that passes sinks, which then report', () => {
+    writeFileSync(join(app, 'unobserved.mjs'), handlerSource('unobserved'));
+    writeFileSync(
+      join(app, 'observed.mjs'),
+      handlerSource('observed', "import { outcomeSink } from 'lambda-idempotency/observability';").replace(
+        "{ store, key: 'orderId' }",
+        "{ store, key: 'orderId', onOutcome: outcomeSink((outcome) => console.log(JSON.stringify({ outcome: outcome.kind }))) }",
+      ),
+    );
+    const bundled: Record<string, string> = {};
+    for (const name of ['unobserved', 'observed']) {
+      run(join(app, 'node_modules/.bin/esbuild'), [
+        `${name}.mjs`,
+        '--bundle',
+        '--minify',
+        '--platform=node',
+        '--format=cjs',
+        '--external:@aws-sdk/*',
+        `--outfile=${name}.cjs`,
+      ]);
+      bundled[name] = readFileSync(join(app, `${name}.cjs`), 'utf8');
+    }
+    // A message only the outcome machinery (src/observability/instrument.ts) holds.
+    const machinery = 'An onOutcome sink failed';
+    expect(bundled.unobserved).not.toContain(machinery);
+    expect(bundled.observed).toContain(machinery);
+    const script = `
+      const { handler } = require('./observed.cjs');
+      const context = { functionName: 'orders', awsRequestId: 'r-1', getRemainingTimeInMillis: () => 30000 };
+      handler({ orderId: 'observed-1' }, context).then(() => handler({ orderId: 'observed-1' }, context));`;
+    const lines = run(process.execPath, ['-e', script], {
+      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamodbEndpoint'),
+      AWS_LAMBDA_FUNCTION_NAME: 'orders',
+      IDEMPOTENCY_TABLE: table.name,
+    });
+    expect(lines.trim().split('\n')).toEqual([JSON.stringify({ outcome: 'executed' }), JSON.stringify({ outcome: 'replayed' })]);
+  });
+
+  it('takes a sink from the ESM build in an engine from the CommonJS build', () => {
+    const script = `
+      const { makeIdempotent, DynamoDBStore } = require('lambda-idempotency');
+      import('lambda-idempotency/observability').then(async ({ outcomeSink }) => {
+        const kinds = [];
+        const store = new DynamoDBStore({ tableName: process.env.IDEMPOTENCY_TABLE });
+        const once = makeIdempotent(async (event) => ({ id: event.orderId }), {
+          store, key: 'orderId', onOutcome: outcomeSink((outcome) => kinds.push(outcome.kind)),
+        });
+        await once({ orderId: 'mixed-builds-1' });
+        await once({ orderId: 'mixed-builds-1' });
+        console.log(JSON.stringify(kinds));
+      });`;
+    const output = run(process.execPath, ['-e', script], {
+      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamodbEndpoint'),
+      IDEMPOTENCY_TABLE: table.name,
+    });
+    expect(JSON.parse(output.trim())).toEqual(['executed', 'replayed']);
   });
 
   it('synthesizes the IdempotencyTable from lambda-idempotency/cdk with TTL and point-in-time recovery', () => {
