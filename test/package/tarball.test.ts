@@ -54,6 +54,21 @@ export const handler = makeIdempotent(async (event, context) => {
 `;
 }
 
+/** Bundles `<name>.mjs` into `<name>.cjs` as CDK's NodejsFunction does, and returns the bundle. */
+function bundleAsLambda(name: string): string {
+  // NodejsFunction's flags; the AWS SDK v3 is external, as the Node.js runtimes ship it.
+  run(join(app, 'node_modules/.bin/esbuild'), [
+    `${name}.mjs`,
+    '--bundle',
+    '--minify',
+    '--platform=node',
+    '--format=cjs',
+    '--external:@aws-sdk/*',
+    `--outfile=${name}.cjs`,
+  ]);
+  return readFileSync(join(app, `${name}.cjs`), 'utf8');
+}
+
 beforeAll(async () => {
   if (!existsSync(join(root, 'dist/esm/index.js')) || !existsSync(join(root, 'dist/cjs/index.js'))) {
     execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'ignore' });
@@ -121,18 +136,7 @@ describe('the packed tarball in a fresh app', () => {
         'export function auditTrail(entry) { return ["audit", entry].join(":"); }\nconsole.log(auditTrail("loaded"));',
       ),
     );
-    for (const version of ['v1', 'v2']) {
-      // NodejsFunction's flags; the AWS SDK v3 is external, as the Node.js runtimes ship it.
-      run(join(app, 'node_modules/.bin/esbuild'), [
-        `${version}.mjs`,
-        '--bundle',
-        '--minify',
-        '--platform=node',
-        '--format=cjs',
-        '--external:@aws-sdk/*',
-        `--outfile=${version}.cjs`,
-      ]);
-    }
+    for (const version of ['v1', 'v2']) bundleAsLambda(version);
     const first = invoke('./v1.cjs', { orderId: 'deploy-1' }, 'require') as { build: string };
     const afterDeploy = invoke('./v2.cjs', { orderId: 'deploy-1' }, 'require');
     expect(first.build).toBe('v1');
@@ -149,18 +153,7 @@ describe('the packed tarball in a fresh app', () => {
       ),
     );
     const bundled: Record<string, string> = {};
-    for (const name of ['unobserved', 'observed']) {
-      run(join(app, 'node_modules/.bin/esbuild'), [
-        `${name}.mjs`,
-        '--bundle',
-        '--minify',
-        '--platform=node',
-        '--format=cjs',
-        '--external:@aws-sdk/*',
-        `--outfile=${name}.cjs`,
-      ]);
-      bundled[name] = readFileSync(join(app, `${name}.cjs`), 'utf8');
-    }
+    for (const name of ['unobserved', 'observed']) bundled[name] = bundleAsLambda(name);
     // A message only the outcome machinery (src/observability/instrument.ts) holds.
     const machinery = 'An onOutcome sink failed';
     expect(bundled.unobserved).not.toContain(machinery);
