@@ -1,7 +1,7 @@
 import { announceDisabled, isIdempotencyDisabled } from '../lambda/kill-switch.js';
 import type { Begin, IdempotencyEngine, InvocationRequest } from './idempotency-engine.js';
 import type { IdempotencyOptions } from './options.js';
-import { runOnce } from './run-once.js';
+import { engineOf } from './run-once.js';
 
 const UNKEYED: Begin = { kind: 'unkeyed' };
 
@@ -20,7 +20,7 @@ export function withKillSwitch<TInput>(
     announceDisabled(logger);
     return Promise.resolve(UNKEYED);
   };
-  return { begin, run: (request, handler) => runOnce(begin, request, handler) };
+  return engineOf(begin);
 }
 
 /**
@@ -37,7 +37,7 @@ export function withResponseHook<TInput>(
     engine
       .begin(request)
       .then((begun) => (begun.kind === 'replay' ? { ...begun, value: adjustReplay(begun, options, logger) } : begun));
-  return { begin, run: (request, handler) => runOnce(begin, request, handler) };
+  return engineOf(begin);
 }
 
 /** The replayed value after `options.responseHook`; the stored one when the hook throws. */

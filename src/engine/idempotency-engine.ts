@@ -11,7 +11,7 @@ import type { IdempotencyOptions } from './options.js';
 import { epochSeconds, hasExpired, type IdempotencyRecord, isLapsed, lapseJudgedAt, type StoredResult } from './record.js';
 import { createReporter } from './reporter.js';
 import { createResultCodec } from './result-codec.js';
-import { runOnce } from './run-once.js';
+import { engineOf } from './run-once.js';
 import { jsonSerializer } from './serializer.js';
 import { validateOptions } from './validate-options.js';
 
@@ -243,9 +243,7 @@ function buildEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEn
       : Math.max(request.remainingTimeMs, MIN_CLAIM_MS);
   }
 
-  const run = <R>(request: InvocationRequest<TInput>, handler: () => Promise<R>) => runOnce(begin, request, handler);
-
-  return { begin, run };
+  return engineOf(begin);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Begin, InvocationRequest } from './idempotency-engine.js';
+import type { Begin, IdempotencyEngine, InvocationRequest } from './idempotency-engine.js';
 
 /**
  * begin, then run the handler once if claimed and complete or fail the attempt. Shared by the
@@ -22,4 +22,9 @@ export async function runOnce<TInput, R>(
   }
   await begun.attempt.complete(value);
   return value;
+}
+
+/** The engine a `begin` makes: its `run` goes through that `begin` (the engine's, or a wrapper's). */
+export function engineOf<TInput>(begin: (request: InvocationRequest<TInput>) => Promise<Begin>): IdempotencyEngine<TInput> {
+  return { begin, run: (request, handler) => runOnce(begin, request, handler) };
 }

@@ -4,8 +4,9 @@ import { adjustReplay } from '../engine/controls.js';
 import type { Attempt, Begin, IdempotencyEngine, InvocationRequest } from '../engine/idempotency-engine.js';
 import { INSTRUMENT, type Instrument } from '../engine/instrumentation.js';
 import type { IdempotencyOptions } from '../engine/options.js';
-import { runOnce } from '../engine/run-once.js';
+import { engineOf } from '../engine/run-once.js';
 import type { IdempotencyStore } from '../engine/store.js';
+import { IdempotencyConfigError } from '../errors.js';
 import { statusCodeValue } from '../http/replay.js';
 import type { IdempotencyOutcome, OutcomeKind, OutcomeListener, OutcomePhase, OutcomeSink } from './outcome.js';
 import { currentOutcomeGroup, DEADLINE_MARGIN_MS, type OutcomeGroup } from './outcome-group.js';
@@ -33,7 +34,9 @@ const tallies = new AsyncLocalStorage<Tally>();
  * idempotency({ store, key: 'orderId', onOutcome: outcomeSink((outcome) => counts.add(outcome.kind)) })
  */
 export function outcomeSink(listener: OutcomeListener): OutcomeSink {
-  if (typeof listener !== 'function') throw new TypeError('outcomeSink takes a function of one outcome.');
+  if (typeof listener !== 'function') {
+    throw new IdempotencyConfigError(`outcomeSink takes a function of one outcome, got ${typeof listener}.`);
+  }
   const sink = (outcome: IdempotencyOutcome) => listener(outcome);
   return Object.defineProperty(sink, INSTRUMENT, { value: instrumentEngine }) as OutcomeSink;
 }
@@ -213,10 +216,8 @@ const instrumentEngine: Instrument = <TInput>(
     return { ...begun, value };
   }
 
-  // The engine's own `run` calls its unwrapped `begin`; this one goes through the wrapper.
-  const run = <R>(request: InvocationRequest<TInput>, handler: () => Promise<R>) => runOnce(observedBegin, request, handler);
-
-  return { begin: observedBegin, run };
+  // The inner engine's own `run` calls its unwrapped `begin`; this one goes through the wrapper.
+  return engineOf(observedBegin);
 };
 
 /** Why a claim was reported abandoned: its handler was still running at the invocation's deadline. */

@@ -313,6 +313,7 @@ describe('what onOutcome takes', () => {
       expect(() => makeIdempotent(charge, { store: fixture.store, key: 'orderId', onOutcome })).toThrow(IdempotencyConfigError);
       expect(() => idempotency({ store: fixture.store, key: 'orderId', onOutcome })).toThrow(/outcomeSink\(fn\)/);
     }
+    expect(() => outcomeSink('log' as never)).toThrow(/outcomeSink takes a function of one outcome, got string/);
     const kinds: string[] = [];
     const once = makeIdempotent(charge, {
       store: fixture.store,
