@@ -8,7 +8,7 @@ import { benchClient, createTable } from './dynamodb.js';
 
 /**
  * The CPU the observability sinks add to an invocation: the same first call and duplicate,
- * with no sink and with each sink, in interleaved rounds. dynalite runs in a child process, so
+ * with no sink and with each sink, interleaved step by step. dynalite runs in a child process, so
  * `process.cpuUsage` counts only this process: the library, the SDK and the sinks.
  * Run: `npx tsx bench/observability-overhead.ts [pairs per round] [rounds]`.
  */
@@ -43,28 +43,39 @@ try {
     ]),
   );
   let sequence = 0;
-  const perInvocationUs: Record<string, number[]> = Object.fromEntries(Object.keys(configurations).map((name) => [name, []]));
-  for (const name of Object.keys(handlers)) await handlers[name]?.({ id: `warm-${name}` });
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, handler] of Object.entries(handlers)) {
+  const names = Object.keys(handlers);
+  const perInvocationUs: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+  // Paired: per step, every configuration runs one first call + duplicate, in a rotating order,
+  // so a burst of machine noise lands on all of them and the difference to "off" cancels it.
+  const versusOffUs: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+  for (const name of names) await handlers[name]?.({ id: `warm-${name}` });
+  for (let step = 0; step < ROUNDS * PAIRS; step++) {
+    const used: Record<string, number> = {};
+    for (let offset = 0; offset < names.length; offset++) {
+      const name = names[(step + offset) % names.length] as string;
+      const order = { id: `order-${sequence++}` };
       const before = process.cpuUsage();
-      for (let pair = 0; pair < PAIRS; pair++) {
-        const order = { id: `order-${sequence++}` };
-        await handler(order);
-        await handler(order);
-      }
-      const used = process.cpuUsage(before);
-      perInvocationUs[name]?.push((used.user + used.system) / (PAIRS * 2));
-      exporter.reset();
+      await handlers[name]?.(order);
+      await handlers[name]?.(order);
+      const cpu = process.cpuUsage(before);
+      used[name] = (cpu.user + cpu.system) / 2;
     }
+    for (const name of names) {
+      perInvocationUs[name]?.push(used[name] as number);
+      versusOffUs[name]?.push((used[name] as number) - (used.off as number));
+    }
+    if (step % PAIRS === PAIRS - 1) exporter.reset();
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-  const off = median(perInvocationUs.off ?? []);
-  console.log(`CPU per invocation (median of ${ROUNDS} rounds of ${PAIRS} first calls + ${PAIRS} duplicates), µs:`);
-  for (const [name, values] of Object.entries(perInvocationUs)) {
-    const value = median(values);
+  console.log(
+    `CPU per invocation (${ROUNDS * PAIRS} steps of one first call + duplicate per configuration, rotating order), µs:`,
+  );
+  for (const name of names) {
+    const difference = median(versusOffUs[name] ?? []);
     console.log(
-      `  ${name.padEnd(18)} ${value.toFixed(1).padStart(7)}  (${value - off >= 0 ? '+' : ''}${(value - off).toFixed(1)} vs off)`,
+      `  ${name.padEnd(18)} ${median(perInvocationUs[name] ?? [])
+        .toFixed(1)
+        .padStart(7)}  (median paired difference ${difference >= 0 ? '+' : ''}${difference.toFixed(1)} vs off)`,
     );
   }
   // The sinks alone, on a real outcome: the part of the overhead the round-trip noise hides.
