@@ -71,9 +71,11 @@ export function isRetryableStatus(statusCode: number): boolean {
  *
  * Ordering rule: register it after every middleware that can answer early in `before` (an
  * authorizer's 401, a validator's 400). Middy skips every `after` and `onError` after an early
- * answer, so one given by a middleware registered later leaves the key in progress until its
- * in-progress expiry, and retries get 409 until then. A body parser may run before or after it:
- * a parsed body fingerprints as its JSON text does. See docs/http.md.
+ * answer, so one given by a middleware registered later is seen only on the request object: the
+ * claim's release is started then but not awaited, and if Lambda freezes the environment first the
+ * key stays in progress (retries get 409) until the release lands or the claim lapses. A body
+ * parser may run before or after it: a parsed body fingerprints as its JSON text does. See
+ * docs/http.md. What is stored, whatever the other middlewares do, is as for `idempotency()`.
  *
  * @example
  * export const handler = middy(createPayment).use(httpIdempotency({ store }));

@@ -4,6 +4,7 @@ import type { IdempotencyOptions } from '../engine/options.js';
 import { type LambdaContextLike, remainingTimeOf, scopeOf } from '../lambda/context.js';
 import { durableExecutionOf, refuseDurableInvocationInput } from '../lambda/durable.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
+import { type HandlerOutcome, type HandlerOutcomeWatch, watchHandlerOutcome } from './handler-outcome.js';
 import { endScopedReads, scopeReadsToInvocation } from './invocation-scope.js';
 
 /**
@@ -48,13 +49,26 @@ export interface IdempotencyMiddleware<TEvent, TResult> {
  *
  * Ordering: `.use()` it first. Its `before` then runs first (a duplicate skips all other work)
  * and its `after` runs last, so the stored response is the final one other middlewares produced,
- * which is what a replay, skipping them all, must return. An `onError` middleware registered
- * after it (an error handler) still sees errors before the claim is released.
+ * which is what a replay, skipping them all, must return.
  *
- * Only the handler's own failure releases the claim. When the handler returned and a later
- * middleware's `after` throws, the record completes with the handler's response (what a retry then
- * receives) and the invocation fails with that error. When Middy's `timeoutEarly` fails the
- * invocation while the handler still runs, the claim stays until it lapses with the invocation.
+ * The record only ever holds what the handler itself returned, whatever the other middlewares do
+ * and wherever they are registered. It reads the handler's outcome off Middy's request (Middy
+ * assigns the handler's value to `request.response` right after calling it, and resets it before
+ * `request.error` when anything throws), so an error handler's response is never stored:
+ * - the handler returned: the record completes with the final response; if a middleware's `after`
+ *   registered after this one throws or answers early, with the handler's own response;
+ * - the handler threw, or never ran (a middleware registered after this one threw or answered
+ *   early in `before`): the claim is released, and a retry runs the handler;
+ * - Middy's `timeoutEarly` failed the invocation (its default `TimeoutError`): the claim stays
+ *   until it lapses with the invocation, since the handler may still be running.
+ *
+ * When Middy skips this middleware's `after` and `onError` (an early answer by a middleware
+ * registered after it, or an error handler after it that returns its response or throws), the
+ * write is started without being awaited: if Lambda freezes the environment first, it lands when
+ * the environment next runs, or the claim lapses. A `timeoutEarlyResponse` that returns a value
+ * looks exactly like the handler's return and is stored: keep Middy's throwing default. See
+ * docs/usage.md for the full table.
+ *
  * Inner `makeIdempotent` calls made by the handler without a context claim for this invocation's
  * remaining time, also when one process runs several invocations at once (Lambda Managed Instances).
  *
@@ -86,8 +100,8 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
 ): IdempotencyMiddleware<TEvent, TResult> {
   const engine = createIdempotencyEngine(options);
   // Keyed by Middy's request object: one claim per invocation, and only the one this middleware made.
-  const attempts = new WeakMap<object, Attempt>();
-  const handlerResults = new WeakMap<object, HandlerResult<TResult>>();
+  const claims = new WeakMap<object, { readonly attempt: Attempt; readonly watch: HandlerOutcomeWatch }>();
+  const settle = (attempt: Attempt, outcome: HandlerOutcome) => settleAttempt(attempt, outcome, options.releaseWhen);
 
   return {
     async before(request) {
@@ -100,50 +114,77 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
         remainingTimeMs: remainingTimeOf(context),
         durableExecutionId: durable?.executionArn,
       });
+      if (begun.kind === 'replay') {
+        const replayed = begun.value as TResult;
+        request.earlyResponse = replayed;
+        return replayed;
+      }
+      // Inner makeIdempotent calls without a context find this invocation's remaining time.
+      scopeReadsToInvocation(request, context);
       if (begun.kind === 'claimed') {
-        attempts.set(request, begun.attempt);
-        handlerResults.set(request, watchHandlerResult(request));
+        const { attempt } = begun;
+        // Installed after the scope: the reads Middy makes to call the handler pass through both.
+        claims.set(request, { attempt, watch: watchHandlerOutcome(request, (outcome) => settle(attempt, outcome)) });
       }
-      if (begun.kind !== 'replay') {
-        // Inner makeIdempotent calls without a context find this invocation's remaining time.
-        scopeReadsToInvocation(request, context);
-        return undefined;
-      }
-      const replayed = begun.value as TResult;
-      request.earlyResponse = replayed;
-      return replayed;
+      return undefined;
     },
     async after(request) {
+      const claim = claims.get(request);
+      claims.delete(request);
+      // The final response, as the middlewares after this one left it: what a replay, skipping them, must return.
+      const settled = claim?.watch.finishAfter(() =>
+        storeResponse(claim.attempt, request.response as TResult, options.releaseWhen),
+      );
       endScopedReads(request);
-      const attempt = attempts.get(request);
-      if (attempt === undefined) return;
-      attempts.delete(request);
-      const response = request.response as TResult;
-      if (options.releaseWhen?.(response)) await attempt.fail();
-      else await attempt.complete(response);
+      await settled;
     },
     async onError(request) {
+      const claim = claims.get(request);
+      claims.delete(request);
+      const settled = claim?.watch.finishOnError(request.error);
       endScopedReads(request);
-      const attempt = attempts.get(request);
-      if (attempt === undefined) return;
-      attempts.delete(request);
-      const handler = handlerResults.get(request);
-      // The handler returned and a later middleware's `after` threw: its side effects exist, so the
-      // record completes with the handler's own response, which a retry then receives.
-      if (handler?.returned) {
-        if (options.releaseWhen?.(handler.value)) await attempt.fail();
-        else await completeQuietly(attempt, handler.value);
-        return;
-      }
-      // Middy's timeoutEarly failed the invocation while the handler may still run: the claim stays
-      // until it lapses with the invocation, so no retry runs the handler beside it.
-      if (isMiddyTimeout(request.error)) {
-        attempt.abandon(request.error);
-        return;
-      }
-      await attempt.fail();
+      await settled;
     },
   };
+}
+
+/** Stores the response `after` sees, or releases the claim when `releaseWhen` accepts it. */
+async function storeResponse<TResult>(
+  attempt: Attempt,
+  response: TResult,
+  releaseWhen: ((response: TResult) => boolean) | undefined,
+): Promise<void> {
+  if (releaseWhen?.(response)) await attempt.fail();
+  else await attempt.complete(response);
+}
+
+/**
+ * Settles the claim for what became of the handler, when the invocation failed or a middleware
+ * answered in this middleware's stead: its own result is stored, a failure releases the claim, and
+ * a timeout (or an outcome two accounts fit) keeps it until it lapses with the invocation.
+ */
+async function settleAttempt<TResult>(
+  attempt: Attempt,
+  outcome: HandlerOutcome,
+  releaseWhen: ((response: TResult) => boolean) | undefined,
+): Promise<void> {
+  switch (outcome.kind) {
+    case 'returned':
+      // Its side effects exist: the record completes with the handler's own response, which a retry then receives.
+      if (releaseWhen?.(outcome.value as TResult)) await attempt.fail();
+      else await completeQuietly(attempt, outcome.value);
+      return;
+    case 'failed':
+      await attempt.fail();
+      return;
+    case 'timed-out':
+      // Middy's timeoutEarly failed the invocation while the handler may still run: no retry runs beside it.
+      attempt.abandon(outcome.error);
+      return;
+    case 'unknown':
+      attempt.abandon();
+      return;
+  }
 }
 
 const DURABLE_ORDER =
@@ -160,55 +201,11 @@ export function scopeToInvocation<TEvent, TResult>(request: MiddyRequestLike<TEv
   if (context !== null && typeof context === 'object') scopeReadsToInvocation(request, context);
 }
 
-/** Whether the handler returned, and what, observed on Middy's request object. */
-interface HandlerResult<TResult> {
-  readonly returned: boolean;
-  readonly value: TResult;
-}
-
-/**
- * Watches `request.response`: Middy assigns the handler's result to it, then, when any later step
- * throws, resets it to undefined before `onError`. A handler that threw leaves only that reset; one
- * that returned assigned its result first. Observed this way, a handler returning `undefined` counts.
- */
-function watchHandlerResult<TEvent, TResult>(request: MiddyRequestLike<TEvent, TResult>): HandlerResult<TResult> {
-  let current = request.response;
-  let assignments = 0;
-  let first: TResult | null | undefined;
-  Object.defineProperty(request, 'response', {
-    configurable: true,
-    enumerable: true,
-    get: () => current,
-    set(value: TResult | null | undefined) {
-      if (assignments === 0) first = value;
-      assignments++;
-      current = value;
-    },
-  });
-  return {
-    get returned() {
-      return assignments >= 2;
-    },
-    get value() {
-      return first as TResult;
-    },
-  };
-}
-
-/** The error Middy's `timeoutEarly` throws by default (Middy 6 and 7). */
-function isMiddyTimeout(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    error.name === 'TimeoutError' &&
-    (error.cause as { package?: unknown } | undefined)?.package === '@middy/core'
-  );
-}
-
 /** Completes with the handler's response; an unstorable one is already recorded as an error marker. */
 async function completeQuietly(attempt: Attempt, value: unknown): Promise<void> {
   try {
     await attempt.complete(value);
   } catch {
-    // The invocation fails with the later middleware's error either way; duplicates get the marker.
+    // The invocation ends with another middleware's error or response either way; duplicates get the marker.
   }
 }
