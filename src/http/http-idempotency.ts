@@ -1,5 +1,6 @@
 import type { IdempotencyOptions } from '../engine/options.js';
 import { IdempotencyConfigError, InProgressError, PayloadMismatchError, UnsupportedEventError } from '../errors.js';
+import { isIdempotencyDisabled } from '../lambda/kill-switch.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
 import {
   createIdempotencyMiddleware,
@@ -109,6 +110,10 @@ export function httpIdempotency<TEvent extends HttpEvent = HttpEvent, TResult ex
     request.earlyResponse = response;
     return response;
   }
+
+  // The kill switch lets traffic through unchanged: no 400 for a missing key, no problem responses.
+  // The core, switched off too, runs the handler plainly and says so once per container.
+  if (isIdempotencyDisabled(options.disabled)) return core;
 
   return {
     async before(request) {
