@@ -1,4 +1,4 @@
-import type { IdempotencyOptions } from '../engine/options.js';
+import type { IdempotencyOptions, WarningLogger } from '../engine/options.js';
 import { IdempotencyConfigError, InProgressError, PayloadMismatchError, UnsupportedEventError } from '../errors.js';
 import { isIdempotencyDisabled } from '../lambda/kill-switch.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
@@ -8,7 +8,7 @@ import {
   type MiddyRequestLike,
   scopeToInvocation,
 } from '../middleware/middy.js';
-import { type CallerIdentity, callerOf } from './caller.js';
+import { type CallerIdentity, callerOf, DEFAULT_AUTHORIZER_CONTEXT_KEYS, hasUnnamedAuthorizerContext } from './caller.js';
 import { fingerprintMaterial } from './fingerprint.js';
 import { describeHttpRequest, type HttpEvent, type HttpRequestView, type HttpResponse } from './http-event.js';
 import { IDEMPOTENCY_KEY_HEADER, readIdempotencyKey } from './idempotency-key-header.js';
@@ -32,6 +32,14 @@ export interface HttpIdempotencyOptions extends Omit<IdempotencyOptions<HttpEven
    * caller, so the same key sent by two callers, or to two routes, never shares a response.
    */
   readonly scope?: (request: HttpScopeRequest) => unknown;
+  /**
+   * The entries of a Lambda authorizer's `context` that identify the caller: read from
+   * `requestContext.authorizer.lambda` (HTTP API) or beside the principal in
+   * `requestContext.authorizer` (REST API, whose `principalId` always counts). Only these enter the
+   * caller, so a value the authorizer sets per request (a timestamp, a request id) does not give a
+   * retry a scope of its own. Default `['principalId']`; `[]` when no entry identifies the caller.
+   */
+  readonly authorizerContextKeys?: readonly string[];
   /** Header names (any case) that must match on a retry, beside path, query and body. Default none. */
   readonly fingerprintHeaders?: readonly string[];
   /**
@@ -84,7 +92,10 @@ export function isRetryableStatus(statusCode: number): boolean {
 export function httpIdempotency<TEvent extends HttpEvent = HttpEvent, TResult extends HttpResponse = HttpResponse>(
   options: HttpIdempotencyOptions,
 ): IdempotencyMiddleware<TEvent, TResult> {
-  const { methods, requireKey, scope, fingerprintHeaders, releaseStatus, retryAfterSeconds, ...shared } = validate(options);
+  const { methods, requireKey, scope, authorizerContextKeys, fingerprintHeaders, releaseStatus, retryAfterSeconds, ...shared } =
+    validate(options);
+  const logger = options.logger ?? console;
+  let toldUnnamedContext = false;
   // The core's selectors receive only the event: this hands them the request read from it, once.
   const keyed = new WeakMap<object, { readonly request: HttpScopeRequest; readonly key: string }>();
   const keyedRequest = (event: object) => {
@@ -142,8 +153,12 @@ export function httpIdempotency<TEvent extends HttpEvent = HttpEvent, TResult ex
           detail: `The Idempotency-Key header is not valid: ${reading.reason}.`,
         });
       }
+      if (!toldUnnamedContext && hasUnnamedAuthorizerContext(request.event, view.shape, authorizerContextKeys)) {
+        toldUnnamedContext = true;
+        warnUnnamedContext(logger, authorizerContextKeys);
+      }
       keyed.set(request.event as object, {
-        request: { ...view, caller: callerOf(request.event, view.shape, view.headers) },
+        request: { ...view, caller: callerOf(request.event, view.shape, view.headers, authorizerContextKeys) },
         key: reading.key,
       });
       try {
@@ -169,6 +184,20 @@ async function passThrough<TEvent, TResult>(request: MiddyRequestLike<TEvent, TR
   await undefined;
   scopeToInvocation(request);
   return undefined;
+}
+
+/** Says once per instance that a Lambda authorizer's context names no caller under `keys`. */
+function warnUnnamedContext(logger: WarningLogger, keys: readonly string[]): void {
+  try {
+    logger.warn(
+      `httpIdempotency: the Lambda authorizer's context has none of the entries ${JSON.stringify(keys)} (option ` +
+        'authorizerContextKeys), so it tells no callers apart: requests with the same key from two callers of this ' +
+        'authorizer share a record. Name the context entries that identify the caller, or [] to say none does.',
+      { name: 'AuthorizerContextWithoutCaller' },
+    );
+  } catch {
+    // A failing logger must not fail the request it was only meant to annotate.
+  }
 }
 
 /** The client-facing answer to the engine refusing a request, or undefined for a real failure. */
@@ -205,6 +234,12 @@ function validate(options: HttpIdempotencyOptions) {
       throw new IdempotencyConfigError(`Option "${name}" must be a function.`);
     }
   }
+  const authorizerContextKeys = options.authorizerContextKeys ?? DEFAULT_AUTHORIZER_CONTEXT_KEYS;
+  if (!Array.isArray(authorizerContextKeys) || authorizerContextKeys.some((key) => typeof key !== 'string' || key === '')) {
+    throw new IdempotencyConfigError(
+      'Option "authorizerContextKeys" must be an array of the Lambda authorizer context entries that identify the caller, such as ["principalId"], or [].',
+    );
+  }
   const headers = options.fingerprintHeaders ?? [];
   if (!Array.isArray(headers) || headers.some((name) => typeof name !== 'string' || name === '')) {
     throw new IdempotencyConfigError('Option "fingerprintHeaders" must be an array of header names.');
@@ -220,6 +255,7 @@ function validate(options: HttpIdempotencyOptions) {
     methods: new Set(methods.map((method) => method.toUpperCase())),
     requireKey: options.requireKey ?? true,
     scope: options.scope ?? defaultHttpScope,
+    authorizerContextKeys: [...authorizerContextKeys],
     fingerprintHeaders: headers.map((name) => name.toLowerCase()),
     releaseStatus: options.releaseStatus ?? isRetryableStatus,
     retryAfterSeconds,

@@ -13,8 +13,14 @@ export function idempotencyKeyOf(event: HttpEvent): string | undefined {
   return reading.kind === 'present' ? reading.key : undefined;
 }
 
-/** The caller the event source vouches for, as {@link httpIdempotency} scopes records; undefined when anonymous. */
-export function httpCallerOf(event: HttpEvent): CallerIdentity | undefined {
+/**
+ * The caller the event source vouches for, as {@link httpIdempotency} scopes records; undefined when
+ * anonymous. Pass the middleware's `authorizerContextKeys`, if it sets them, to read the same caller.
+ */
+export function httpCallerOf(
+  event: HttpEvent,
+  options: { readonly authorizerContextKeys?: readonly string[] } = {},
+): CallerIdentity | undefined {
   const request = describeHttpRequest(event);
-  return request === undefined ? undefined : callerOf(event, request.shape, request.headers);
+  return request === undefined ? undefined : callerOf(event, request.shape, request.headers, options.authorizerContextKeys);
 }
