@@ -88,6 +88,23 @@ describe.each(middyMajors)('$label', (major) => {
       expect(runs()).toBe(2);
     });
 
+    it('a handler that throws, with an error handler after it that throws too (skipping this onError): released', async () => {
+      const { store, claimed } = recordingStore(fixture.store);
+      const { handler, runs } = counted([1]);
+      const failingErrorHandler = {
+        onError: () => {
+          throw new Error('the error handler failed');
+        },
+      };
+      const invoke = major.middy(handler).use(adapter.middleware(store)).use(failingErrorHandler);
+      const key = uniqueKey();
+
+      await expect(invoke(post(key), lambdaContext())).rejects.toThrow('the error handler failed');
+      expect(await eventualStatusOf(store, claimed[0]!, 'absent')).toBe('absent');
+      expect(await invoke(post(key), lambdaContext())).toMatchObject({ statusCode: 201, body: '{"run":2}' });
+      expect(runs()).toBe(2);
+    });
+
     it('a synchronous handler that throws, with an error handler after it: released', async () => {
       const { store, claimed } = recordingStore(fixture.store);
       let runs = 0;

@@ -69,11 +69,16 @@ type CallReads = 'none' | 'event' | 'event-context' | 'event-context-context';
  *   begun without being awaited, because Middy returns the response without calling back;
  * - otherwise from `after` or `onError` (see {@link HandlerOutcomeWatch}).
  *
+ * The settlement begun at the catch is the one `onError` awaits; when Middy skips `onError` (an
+ * error handler registered after this middleware returned its response or threw), it runs on
+ * without being awaited.
+ *
  * Installed after the claim, so every read Middy makes to call the handler passes through it.
  * One sequence is indistinguishable from a handler call: a middleware registered after this one
  * reading `request.event` and `request.context` one right after the other and then assigning
- * `request.response`. Seen twice (that and the real call), the outcome is `unknown` and the claim
- * is kept until it lapses.
+ * `request.response` without answering early. Seen twice (that and the real call), the outcome is
+ * `unknown` and the claim is kept until it lapses; seen once, because a later `before` threw and
+ * the handler never ran, that assignment is taken for the result (docs/usage.md says so).
  */
 export function watchHandlerOutcome(request: WatchedRequest, settle: SettleOutcome): HandlerOutcomeWatch {
   let reads: CallReads = 'none';
