@@ -186,7 +186,8 @@ async function valkeyBackend(library: ClientLibrary): Promise<Backend> {
       expect(await observer.pttl(key)).toBeGreaterThan(0);
       // The key outlives the end of the record's window (the store adds a grace for clock skew
       // between Lambda and the server), and not by more than a couple of minutes.
-      const expireAt = Number(await observer.call('PEXPIRETIME', key));
+      // PEXPIRETIME is Redis 7.0's; an older server (REDIS_URL) gives the same within the round trip.
+      const expireAt = Number(await observer.call('PEXPIRETIME', key).catch(async () => Date.now() + (await observer.pttl(key))));
       const windowEnd = (expiresAt + 1) * 1000;
       expect(expireAt).toBeGreaterThanOrEqual(windowEnd);
       expect(expireAt).toBeLessThanOrEqual(windowEnd + 120_000);
@@ -268,7 +269,7 @@ function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
 function settledKinds(results: readonly PromiseSettledResult<unknown>[]): Record<string, number> {
   const kinds: Record<string, number> = {};
   for (const result of results) {
-    const kind = result.status === 'fulfilled' ? 'ran' : (result.reason as Error).name;
+    const kind = result.status === 'fulfilled' ? 'fulfilled' : (result.reason as Error).name;
     kinds[kind] = (kinds[kind] ?? 0) + 1;
   }
   return kinds;
@@ -665,7 +666,7 @@ for (const { name, skip, setup } of BACKENDS)
         // The winner is held until every other claim has been answered: none can replay instead.
         await expect.poll(() => refusals).toBe(7);
         gates.get(contested)?.resolve();
-        expect(settledKinds(await Promise.all(racers))).toEqual({ ran: 1, InProgressError: 7 });
+        expect(settledKinds(await Promise.all(racers))).toEqual({ fulfilled: 1, InProgressError: 7 });
         expect(executions).toBe(2);
 
         // A lapsed claim taken over: the takeover writes its own expiry; the old owner's complete is refused.
