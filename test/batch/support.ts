@@ -4,8 +4,26 @@ import type { Context } from 'aws-lambda';
 import type { BatchLogger } from '../../src/index.js';
 import { lambdaContext } from '../support/fixtures.js';
 
+/** The names of the sample events under events/batch/ (events/batch/README.md says where each comes from). */
+export type SampleEventName =
+  | 'sqs'
+  | 'sqs-fifo'
+  | 'kinesis'
+  | 'dynamodb-stream'
+  | 'eventbridge'
+  | 'msk'
+  | 'self-managed-kafka'
+  | 'pipes-sqs'
+  | 'pipes-kinesis'
+  | 'pipes-dynamodb'
+  | 's3'
+  | 'sns'
+  | 'activemq'
+  | 'rabbitmq'
+  | 'documentdb';
+
 /** The sample events under events/batch/, parsed afresh on every call so a test may change its copy. */
-export function sampleEvent<T>(name: 'sqs' | 'sqs-fifo' | 'kinesis' | 'dynamodb-stream' | 'eventbridge'): T {
+export function sampleEvent<T>(name: SampleEventName): T {
   return JSON.parse(readFileSync(new URL(`../../events/batch/${name}.json`, import.meta.url), 'utf8')) as T;
 }
 
