@@ -1,5 +1,3 @@
-import type { Context } from 'aws-lambda';
-import middy from 'middy-core-7';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   type ActiveMQEvent,
@@ -7,14 +5,13 @@ import {
   BatchFailedError,
   type DocumentDBChangeRecord,
   type DocumentDBChangeStreamEvent,
-  idempotency,
   idempotentBatch,
   MissingIdempotencyKeyError,
   type RabbitMQEvent,
   type RabbitMQMessage,
 } from '../../src/index.js';
 import { type StoreFixture, storeFixture } from '../support/fixtures.js';
-import { freshContext, recordingLogger, sampleEvent } from './support.js';
+import { freshContext, middlewareHandler, recordingLogger, sampleEvent } from './support.js';
 
 let fixture: StoreFixture;
 beforeAll(async () => {
@@ -23,12 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fixture.table.drop();
 });
-
-function middlewareHandler<TEvent>() {
-  let runs = 0;
-  const handler = middy(async (_event: TEvent) => ({ run: ++runs })).use(idempotency<TEvent>({ store: fixture.store }));
-  return { invoke: (event: TEvent, context: Context) => handler(event, context), runs: () => runs };
-}
 
 /** The batch as the broker redelivers it after a failed invocation. */
 function redelivered<T extends { redelivered: boolean }>(messages: T[]): T[] {
@@ -81,7 +72,7 @@ describe('Amazon MQ for ActiveMQ: broker, destination and JMS message id', () =>
   });
 
   it('makes the redelivered batch share one record behind idempotency({ store }), though its messages changed', async () => {
-    const { invoke, runs } = middlewareHandler<ActiveMQEvent>();
+    const { invoke, runs } = middlewareHandler<ActiveMQEvent>(fixture.store);
     const context = freshContext();
     await invoke(sampleEvent('activemq'), context);
     const retry = sampleEvent<ActiveMQEvent>('activemq');
@@ -134,7 +125,7 @@ describe('Amazon MQ for RabbitMQ: broker, queue and the publisher’s message id
       /has no basicProperties.messageId: have the publisher set the AMQP message-id, or pass a `key` option/,
     );
 
-    const { invoke } = middlewareHandler<RabbitMQEvent>();
+    const { invoke } = middlewareHandler<RabbitMQEvent>(fixture.store);
     await expect(invoke(sampleEvent('rabbitmq'), freshContext())).rejects.toThrow(MissingIdempotencyKeyError);
   });
 
@@ -194,7 +185,7 @@ describe('Amazon DocumentDB change streams: cluster and resume token', () => {
   });
 
   it('makes two deliveries of one change batch share one record behind idempotency({ store })', async () => {
-    const { invoke, runs } = middlewareHandler<DocumentDBChangeStreamEvent>();
+    const { invoke, runs } = middlewareHandler<DocumentDBChangeStreamEvent>(fixture.store);
     const context = freshContext();
     await invoke(sampleEvent('documentdb'), context);
     await invoke(sampleEvent('documentdb'), context);

@@ -1,9 +1,8 @@
 import type { Context, EventBridgeEvent, S3Event, S3EventRecord, SNSEvent, SNSEventRecord } from 'aws-lambda';
-import middy from 'middy-core-7';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { BatchFailedError, idempotency, idempotentBatch, makeIdempotent } from '../../src/index.js';
+import { BatchFailedError, idempotentBatch, makeIdempotent } from '../../src/index.js';
 import { type StoreFixture, storeFixture } from '../support/fixtures.js';
-import { freshContext, recordingLogger, sampleEvent } from './support.js';
+import { freshContext, middlewareHandler, recordingLogger, sampleEvent } from './support.js';
 
 let fixture: StoreFixture;
 beforeAll(async () => {
@@ -13,19 +12,12 @@ afterAll(async () => {
   await fixture.table.drop();
 });
 
-/** A handler behind `idempotency({ store })` with no key option, counting its runs. */
-function middlewareHandler<TEvent>() {
-  let runs = 0;
-  const handler = middy(async (_event: TEvent) => ({ run: ++runs })).use(idempotency<TEvent>({ store: fixture.store }));
-  return { invoke: (event: TEvent, context: Context) => handler(event, context), runs: () => runs };
-}
-
 const s3Record = (event: S3Event) => event.Records[0] as S3EventRecord;
 const snsRecord = (event: SNSEvent) => event.Records[0] as SNSEventRecord;
 
 describe('S3 event notifications: bucket, key, version and sequencer', () => {
   it('makes two deliveries of one notification share one record behind idempotency({ store })', async () => {
-    const { invoke, runs } = middlewareHandler<S3Event>();
+    const { invoke, runs } = middlewareHandler<S3Event>(fixture.store);
     const context = freshContext();
     const first = await invoke(sampleEvent('s3'), context);
     // A second delivery of the notification, which S3 may send.
@@ -47,7 +39,7 @@ describe('S3 event notifications: bucket, key, version and sequencer', () => {
   });
 
   it('keys the notification, not its delivery: fields S3 could change between two sends do not count', async () => {
-    const { invoke, runs } = middlewareHandler<S3Event>();
+    const { invoke, runs } = middlewareHandler<S3Event>(fixture.store);
     const context = freshContext();
     await invoke(sampleEvent('s3'), context);
     const resent = sampleEvent<S3Event>('s3');
@@ -109,7 +101,7 @@ describe('SNS notifications: topic ARN and message id', () => {
   });
 
   it('keys a notification of several records by all of them', async () => {
-    const { invoke, runs } = middlewareHandler<SNSEvent>();
+    const { invoke, runs } = middlewareHandler<SNSEvent>(fixture.store);
     const context = freshContext();
     const two = sampleEvent<SNSEvent>('sns');
     const second = structuredClone(snsRecord(two));
@@ -126,7 +118,7 @@ describe('SNS notifications: topic ARN and message id', () => {
 describe('EventBridge events behind the middleware', () => {
   it('keys an event by its id, as idempotentBatch does', async () => {
     type OrderPlaced = EventBridgeEvent<'OrderPlaced', { orderId: string }>;
-    const { invoke, runs } = middlewareHandler<OrderPlaced>();
+    const { invoke, runs } = middlewareHandler<OrderPlaced>(fixture.store);
     const context = freshContext();
     await invoke(sampleEvent('eventbridge'), context);
     // The delivery's retry is the same event: same id, whatever else a replay archive changed.

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
-import type { BatchLogger } from '../../src/index.js';
+import middy from 'middy-core-7';
+import { type BatchLogger, type IdempotencyStore, idempotency } from '../../src/index.js';
 import { lambdaContext } from '../support/fixtures.js';
 
 /** The names of the sample events under events/batch/ (events/batch/README.md says where each comes from). */
@@ -45,4 +46,14 @@ export function recordingLogger(): BatchLogger & {
     error: (message, details) => void errors.push({ message, details }),
     warn: (message) => void warnings.push(message),
   };
+}
+
+/** A Middy handler behind `idempotency({ store })` with no key option, counting its runs. */
+export function middlewareHandler<TEvent>(store: IdempotencyStore): {
+  invoke: (event: TEvent, context: Context) => Promise<{ run: number }>;
+  runs: () => number;
+} {
+  let runs = 0;
+  const handler = middy(async (_event: TEvent) => ({ run: ++runs })).use(idempotency<TEvent, { run: number }>({ store }));
+  return { invoke: (event, context) => handler(event, context), runs: () => runs };
 }

@@ -4,24 +4,42 @@ import { type EventSource, field, stringField } from '../event-source.js';
 /** One change from an Amazon DocumentDB change stream (a MongoDB change event). */
 export interface DocumentDBChangeEvent {
   /** The change's resume token: unique within the cluster's change stream. */
-  _id: { _data: string };
+  _id: {
+    /** The token itself, the default key's part. */
+    _data: string;
+  };
+  /** `insert`, `update`, `replace`, `delete`... */
   operationType: string;
+  /** When the change happened in the cluster, as a BSON timestamp in extended JSON. */
   clusterTime?: unknown;
+  /** The changed document's `_id`. */
   documentKey?: Record<string, unknown>;
+  /** The document after the change, when the stream includes it. */
   fullDocument?: Record<string, unknown>;
-  ns?: { db: string; coll?: string };
+  /** Where the document lives. */
+  ns?: {
+    /** The database. */
+    db: string;
+    /** The collection. */
+    coll?: string;
+  };
+  /** Any other field of the change event. */
   [field: string]: unknown;
 }
 
 /** An entry of a DocumentDB event's `events` array. */
 export interface DocumentDBChangeRecord {
+  /** The change. */
   event: DocumentDBChangeEvent;
 }
 
 /** An Amazon DocumentDB change stream event (`eventSource` `aws:docdb`). */
 export interface DocumentDBChangeStreamEvent {
+  /** Always `aws:docdb`. */
   eventSource: 'aws:docdb';
+  /** The cluster's ARN. */
   eventSourceArn: string;
+  /** The batch of changes, in stream order. */
   events: DocumentDBChangeRecord[];
 }
 

@@ -7,19 +7,29 @@ import { itemIdentifierResponse } from '../partial-response.js';
  * `kinesis` sit beside `eventID`, and `data` is base64.
  */
 export interface PipesKinesisRecord {
+  /** The Kinesis schema version, `1.0`. */
   kinesisSchemaVersion: string;
+  /** The producer's partition key: the records of one key keep their order. */
   partitionKey: string;
+  /** The record's sequence number within its shard. */
   sequenceNumber: string;
   /** The record's data, base64-encoded. */
   data: string;
+  /** When the stream received the record, in epoch seconds. */
   approximateArrivalTimestamp: number;
+  /** Always `aws:kinesis`. */
   eventSource: 'aws:kinesis';
+  /** The event format's version. */
   eventVersion: string;
   /** `shardId-…:<sequence number>`: what a pipe expects in `batchItemFailures`. */
   eventID: string;
+  /** Always `aws:kinesis:record`. */
   eventName: 'aws:kinesis:record';
+  /** The role the pipe reads the stream with. */
   invokeIdentityArn: string;
+  /** The stream's region. */
   awsRegion: string;
+  /** The stream's ARN. */
   eventSourceARN: string;
 }
 
