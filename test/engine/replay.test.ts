@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import type { StoredResult } from '../../src/engine/record.js';
 import { CorruptRecordError, PayloadMismatchError, UnstorableResultError } from '../../src/errors.js';
 import { spec } from '../support/engine-spec.js';
 
@@ -233,24 +234,24 @@ describe('responseHook', () => {
 });
 
 describe('a record the engine cannot replay', () => {
+  /** An engine whose key holds a COMPLETED record of another writer, with `result` as stored. */
+  async function completedElsewhere(result: StoredResult | undefined) {
+    const setup = spec();
+    const { recordId } = await setup.claim('order-1');
+    const claimed = setup.store.peek(recordId);
+    if (claimed === undefined) throw new Error('the claim wrote no record');
+    setup.store.put({ ...claimed, status: 'COMPLETED', lease: 'another-writer', result });
+    return { ...setup, recordId };
+  }
+
   it('refuses a COMPLETED record that holds no result with CorruptRecordError', async () => {
-    const { engine, request, store, claim } = spec();
-    const { recordId } = await claim('order-1');
-    const claimed = store.peek(recordId);
-    store.put({ ...claimed!, status: 'COMPLETED', lease: 'someone-else' });
+    const { engine, request } = await completedElsewhere(undefined);
 
     await expect(engine.begin(request('order-1'))).rejects.toThrow(CorruptRecordError);
   });
 
   it('refuses a stored result the serializer cannot read with CorruptRecordError, naming the record', async () => {
-    const { engine, request, store, claim } = spec();
-    const { recordId } = await claim('order-1');
-    store.put({
-      ...store.peek(recordId)!,
-      status: 'COMPLETED',
-      lease: 'someone-else',
-      result: { kind: 'text', text: '{not json' },
-    });
+    const { engine, request, recordId } = await completedElsewhere({ kind: 'text', text: '{not json' });
 
     const refused = engine.begin(request('order-1'));
     await expect(refused).rejects.toThrow(CorruptRecordError);
@@ -258,13 +259,10 @@ describe('a record the engine cannot replay', () => {
   });
 
   it('replays an error marker of an unknown error as UnstorableResultError', async () => {
-    const { engine, request, store, claim } = spec();
-    const { recordId } = await claim('order-1');
-    store.put({
-      ...store.peek(recordId)!,
-      status: 'COMPLETED',
-      lease: 'someone-else',
-      result: { kind: 'error', name: 'SomeFutureError', message: 'stored by a later version' },
+    const { engine, request } = await completedElsewhere({
+      kind: 'error',
+      name: 'SomeFutureError',
+      message: 'stored by a later version',
     });
 
     const refused = engine.begin(request('order-1'));
