@@ -25,14 +25,22 @@ export interface PackedApp {
   remove(): Promise<void>;
 }
 
+/** Where the package comes from: this repository by default, built first when dist is incomplete. */
+export interface PackedAppOptions {
+  /** Another checkout of the package, already built (a benchmark comparing two commits). */
+  readonly packageDir?: string;
+  readonly type?: 'commonjs' | 'module';
+}
+
 /**
- * Packs the package (building it first when dist is incomplete) and installs it with
- * `dependencies` into a new app of `type`. Test files run in parallel: one builds while the others wait.
+ * Packs the package and installs it with `dependencies` into a new app. Test files run in
+ * parallel: one builds this repository while the others wait.
  */
-export function installPackedApp(dependencies: readonly string[], type: 'commonjs' | 'module' = 'commonjs'): PackedApp {
-  buildOnce();
+export function installPackedApp(dependencies: readonly string[], options: PackedAppOptions = {}): PackedApp {
+  const { packageDir = root, type = 'commonjs' } = options;
+  if (packageDir === root) buildOnce();
   const dir = mkdtempSync(join(tmpdir(), 'lambda-idempotency-consumer-'));
-  execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, stdio: 'ignore' });
+  execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: packageDir, stdio: 'ignore' });
   const tarball = readdirSync(dir).find((file) => file.endsWith('.tgz'));
   if (!tarball) throw new Error(`npm pack wrote no tarball into ${dir}`);
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'consumer', private: true, type })}\n`);
