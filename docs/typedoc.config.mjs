@@ -22,14 +22,15 @@ const config = {
   excludeExternals: true,
   validation: { notExported: true, invalidLink: true, notDocumented: true },
   treatWarningsAsErrors: true,
-  // A type-level helper of BatchEventOf, not something a caller names.
-  intentionallyNotExported: ['IsEventBridge'],
+  // Type-level helpers of BatchEventOf and BatchResponseOf, not something a caller names.
+  intentionallyNotExported: ['IsEventBridge', 'NoPartialResponseRecord'],
   // Members of discriminated unions: each union member is documented as a whole, and its
   // discriminant and payload need no sentence of their own. With several entry points, prefix
   // each name with its module (e.g. 'index.Begin.__type.kind').
   intentionallyNotDocumented: [
     'index.BatchEventOf.__type.Records',
     'index.BatchResponse.batchItemFailures.__type.itemIdentifier',
+    'index.KafkaBatchResponse.batchItemFailures.__type.itemIdentifier',
     'index.Begin.__type.attempt',
     'index.Begin.__type.kind',
     'index.Begin.__type.value',

@@ -4,18 +4,25 @@
  * @packageDocumentation
  */
 
-export { MalformedRecordError, RecordNotProcessedError } from './batch/errors.js';
-export type { EventSourceKind } from './batch/event-source.js';
 export type {
   BatchEventOf,
   BatchRecord,
   BatchResponseOf,
   IdempotentBatchHandler,
   RecordHandler,
-} from './batch/idempotent-batch.js';
+} from './batch/batch-types.js';
+export { BatchFailedError, type BatchRecordFailure, MalformedRecordError, RecordNotProcessedError } from './batch/errors.js';
+export type { EventSourceKind } from './batch/event-source.js';
 export { idempotentBatch } from './batch/idempotent-batch.js';
 export type { BatchLogger, IdempotentBatchOptions } from './batch/options.js';
-export type { BatchResponse } from './batch/partial-response.js';
+export type { BatchResponse, KafkaBatchResponse, KafkaItemIdentifier } from './batch/partial-response.js';
+export type { ActiveMQEvent, ActiveMQMessage, RabbitMQEvent, RabbitMQMessage } from './batch/sources/amazon-mq.js';
+export type {
+  DocumentDBChangeEvent,
+  DocumentDBChangeRecord,
+  DocumentDBChangeStreamEvent,
+} from './batch/sources/documentdb.js';
+export type { PipesKinesisRecord } from './batch/sources/kinesis.js';
 export type { Attempt, Begin, IdempotencyEngine, InvocationRequest } from './engine/idempotency-engine.js';
 export { createIdempotencyEngine } from './engine/idempotency-engine.js';
 export type { IdempotencyOptions, WarningLogger } from './engine/options.js';

@@ -1,68 +1,43 @@
-import type {
-  Context,
-  DynamoDBBatchResponse,
-  DynamoDBRecord,
-  EventBridgeEvent,
-  KinesisStreamBatchResponse,
-  KinesisStreamRecord,
-  SQSBatchResponse,
-  SQSRecord,
-} from 'aws-lambda';
+import type { Context, SQSRecord } from 'aws-lambda';
 import { createIdempotencyEngine } from '../engine/idempotency-engine.js';
 import { remainingTimeOf, scopeOf } from '../lambda/context.js';
 import { runInInvocation } from '../lambda/invocation.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
 import { collectOutcomes } from '../observability/outcome-group.js';
+import { answerBatch, reportsPartially } from './batch-answer.js';
+import type { BatchEventOf, BatchRecord, IdempotentBatchHandler, RecordHandler } from './batch-types.js';
+import { detectEvent } from './detect-event.js';
 import { MalformedRecordError, RecordNotProcessedError } from './errors.js';
-import { detectEvent, type EventSource } from './event-source.js';
+import type { EventSource } from './event-source.js';
 import { type IdempotentBatchOptions, validateBatchOptions } from './options.js';
-import { partialBatchResponse } from './partial-response.js';
 import { createRecordProcessor, type RecordInput, type RecordOutcome, readRecordInput } from './record-processor.js';
-import { compileRecordSelector, type RecordReader } from './record-selector.js';
+import { compileRecordSelector, type RecordReader, type RecordSelector } from './record-selector.js';
 import { runOrdered } from './scheduler.js';
-
-/** A record (or, for EventBridge, the event) one call of the record handler receives. */
-export type BatchRecord = SQSRecord | KinesisStreamRecord | DynamoDBRecord | EventBridgeEvent<string, unknown>;
-
-/** Processes one record. Its result is stored and handed to `onDuplicate` for later copies. */
-export type RecordHandler<TRecord, R> = (record: TRecord, context: Context | undefined) => R | Promise<R>;
-
-type IsEventBridge<TRecord> = [TRecord] extends [EventBridgeEvent<string, unknown>] ? true : false;
-
-/** The Lambda event: `{ Records }` for a batch, the event itself for EventBridge. */
-export type BatchEventOf<TRecord> = IsEventBridge<TRecord> extends true ? TRecord : { Records: TRecord[] };
-
-/** Lambda's partial batch response type for the record's source. */
-export type BatchResponseOf<TRecord> = [TRecord] extends [SQSRecord]
-  ? SQSBatchResponse
-  : [TRecord] extends [KinesisStreamRecord]
-    ? KinesisStreamBatchResponse
-    : DynamoDBBatchResponse;
-
-/** The Lambda handler {@link idempotentBatch} returns. */
-export type IdempotentBatchHandler<TRecord, R> = (
-  event: BatchEventOf<TRecord>,
-  context?: Context,
-) => Promise<IsEventBridge<TRecord> extends true ? Awaited<R> : BatchResponseOf<TRecord>>;
 
 /** Scope suffix: a hyphen cannot appear in a function name, so no `makeIdempotent` scope collides. */
 const BATCH_SCOPE = 'batch-record';
 
 /**
- * Record-level idempotency for SQS (standard and FIFO), Kinesis and DynamoDB Streams batches, and
- * for single EventBridge events. Each record is claimed by its own key and its handler runs once:
+ * Record-level idempotency for message batches: SQS (standard and FIFO), Kinesis, DynamoDB Streams,
+ * Kafka (Amazon MSK and self-managed), Amazon MQ (ActiveMQ, RabbitMQ), DocumentDB change streams,
+ * S3 and SNS notifications, EventBridge pipes (a bare array of SQS, Kinesis or DynamoDB records),
+ * and single EventBridge events. Each record is claimed by its own key and its handler runs once:
  * a duplicate is skipped (its stored result goes to `onDuplicate`), and a record that fails, is
- * malformed or is still in progress elsewhere is reported in `batchItemFailures`, so only it is
- * retried. In a FIFO message group or a stream partition, the records after a failure are reported
+ * malformed or is still in progress elsewhere is reported failed, so only it is retried. In a FIFO
+ * message group, a stream partition or a Kafka partition, the records after a failure are reported
  * failed without running, so the order holds. An EventBridge event returns the handler's result,
  * replayed on a duplicate.
  *
- * Enable `ReportBatchItemFailures` on the event source mapping: without it Lambda ignores the
- * partial response.
+ * Failed records go into the source's partial batch response (`batchItemFailures`; for Kafka,
+ * `{ partition, offset }` identifiers). Enable `ReportBatchItemFailures` on the event source
+ * mapping: without it Lambda ignores the partial response. Where there is none (Amazon MQ,
+ * DocumentDB, S3, SNS; Kafka unless `reportBatchItemFailures: true`), a failure fails the
+ * invocation with `BatchFailedError` after the other records ran.
  *
  * @throws {IdempotencyConfigError} at setup, naming an unusable option.
- * The returned handler rejects with `UnsupportedEventError` for an event of another source; for
- * EventBridge it rejects as `makeIdempotent` would (the handler's error, `InProgressError`...).
+ * The returned handler rejects with `UnsupportedEventError` for an event of another source, with
+ * `BatchFailedError` as above; for EventBridge it rejects as `makeIdempotent` would (the
+ * handler's error, `InProgressError`...).
  *
  * @example
  * export const handler = idempotentBatch(
@@ -75,7 +50,7 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
   options: IdempotentBatchOptions<TRecord>,
 ): IdempotentBatchHandler<TRecord, R> {
   validateBatchOptions(handler, options);
-  const { concurrency = 1, groupBy, onDuplicate, onRecordFailure } = options;
+  const { concurrency = 1, groupBy, onDuplicate, onRecordFailure, reportBatchItemFailures } = options;
   const logger = options.logger ?? console;
   const engine = createIdempotencyEngine<RecordInput>({
     ...options,
@@ -84,27 +59,39 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
     requireKey: true,
   });
   registerDefaultScope('batch', 'idempotentBatch', options);
-  const readUserKey = options.key === undefined ? undefined : compileRecordSelector(options.key, 'key');
-  const readPayload = options.payload === undefined ? undefined : compileRecordSelector(options.payload, 'payload');
+  const userKey = options.key === undefined ? undefined : compileRecordSelector(options.key, 'key');
+  const userPayload = options.payload === undefined ? undefined : compileRecordSelector(options.payload, 'payload');
+
+  /** A selector read with the source's base64 fields. */
+  const readerFor = (selector: RecordSelector, source: EventSource): RecordReader => {
+    return (record, itemIdentifier) => selector(record, itemIdentifier, source.encodedPaths);
+  };
 
   function keyReader(source: EventSource): RecordReader {
-    return readUserKey ?? ((record) => source.defaultKey(record));
+    return userKey === undefined ? (record, _id, index) => source.defaultKey(record, index) : readerFor(userKey, source);
   }
 
-  function groupOf(source: EventSource): (record: TRecord) => string | undefined {
+  function payloadReader(source: EventSource): RecordReader | undefined {
+    return userPayload === undefined ? undefined : readerFor(userPayload, source);
+  }
+
+  function groupOf(source: EventSource): (record: TRecord, index: number) => string | undefined {
     if (groupBy === false) return () => undefined;
-    return groupBy ?? ((record) => source.defaultGroup(record));
+    if (groupBy !== undefined) return (record) => groupBy(record);
+    return (record, index) => source.defaultGroup(record, index);
   }
 
-  function logFailure(source: EventSource, record: TRecord, error: unknown): void {
-    const itemIdentifier = source.itemIdentifier(record);
+  function logFailure(source: EventSource, record: TRecord, index: number, error: unknown): void {
+    const itemIdentifier = source.itemIdentifier(record, index);
     const details = {
       itemIdentifier,
       eventSource: source.kind,
       name: error instanceof Error ? error.name : typeof error,
       error: error instanceof Error ? error.message : String(error),
     };
-    const message = `Record "${itemIdentifier}" failed and is reported in batchItemFailures.`;
+    const message = reportsPartially(source, reportBatchItemFailures)
+      ? `Record "${itemIdentifier}" failed and is reported in batchItemFailures.`
+      : `Record "${itemIdentifier}" failed: the invocation fails once the other records ran, so the batch is delivered again.`;
     callSafely(() => (logger.error ? logger.error(message, details) : logger.warn(message, details)));
     if (onRecordFailure) callSafely(() => onRecordFailure(record, error));
   }
@@ -115,7 +102,7 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
       handler,
       source,
       readKey: keyReader(source),
-      readPayload,
+      readPayload: payloadReader(source),
       scope: scopeOf(context, BATCH_SCOPE),
       context,
       warn: (itemIdentifier, error) => {
@@ -128,17 +115,17 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
     const settle = (index: number, outcome: RecordOutcome): boolean => {
       const record = records[index] as TRecord;
       outcomes[index] = outcome;
-      if (outcome.kind === 'failed') logFailure(source, record, outcome.error);
+      if (outcome.kind === 'failed') logFailure(source, record, index, outcome.error);
       else if (outcome.kind === 'duplicate' && onDuplicate) callSafely(() => onDuplicate(record, outcome.value));
       return outcome.kind !== 'failed';
     };
-    const identifierAt = (index: number) => source.itemIdentifier(records[index]);
+    const identifierAt = (index: number) => source.itemIdentifier(records[index], index);
     const groupOfRecord = groupOf(source);
     // A record whose group cannot be read fails alone; without its group it orders with nothing.
     const unreadable = new Map<number, MalformedRecordError>();
     const groups = records.map((record, index) => {
       try {
-        return groupOfRecord(record);
+        return groupOfRecord(record, index);
       } catch (error) {
         unreadable.set(index, new MalformedRecordError(identifierAt(index), `groupBy threw: ${String(error)}`, { cause: error }));
         return undefined;
@@ -151,7 +138,7 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
         groupOf: (index) => groups[index],
         run: async (index) => {
           const error = unreadable.get(index);
-          return settle(index, error ? { kind: 'failed', error } : await process(records[index] as TRecord));
+          return settle(index, error ? { kind: 'failed', error } : await process(records[index] as TRecord, index));
         },
         block: (index, failedIndex) => {
           const error = new RecordNotProcessedError(identifierAt(index), identifierAt(failedIndex), 'ordering');
@@ -159,13 +146,11 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
         },
       }),
     );
-    // A record without an outcome never ran: reporting it is the safe side.
-    const failed = outcomes.flatMap((outcome, index) => ((outcome?.kind ?? 'failed') === 'failed' ? [identifierAt(index)] : []));
-    return partialBatchResponse(failed);
+    return answerBatch(source, records, outcomes, reportBatchItemFailures);
   }
 
   async function runSingle(source: EventSource, event: TRecord, context: Context | undefined): Promise<Awaited<R>> {
-    const input = readRecordInput(keyReader(source), readPayload, event, source.itemIdentifier(event));
+    const input = readRecordInput(keyReader(source), payloadReader(source), event, source.itemIdentifier(event, 0), 0);
     const request = { input, scope: scopeOf(context, BATCH_SCOPE), remainingTimeMs: remainingTimeOf(context) };
     let ran = false;
     const value = await engine.run(request, async (): Promise<Awaited<R>> => {

@@ -41,14 +41,15 @@ export function readRecordInput(
   readPayload: RecordReader | undefined,
   record: unknown,
   itemIdentifier: string,
+  index: number,
 ): RecordInput {
-  const material = readKey(record, itemIdentifier);
+  const material = readKey(record, itemIdentifier, index);
   if (isMissing(material)) {
     throw new MissingIdempotencyKeyError(
       `Record "${itemIdentifier}" has no idempotency key: the key selector found ${JSON.stringify(material) ?? 'undefined'}.`,
     );
   }
-  return { material, payload: readPayload?.(record, itemIdentifier) };
+  return { material, payload: readPayload?.(record, itemIdentifier, index) };
 }
 
 /**
@@ -59,12 +60,12 @@ export function readRecordInput(
  */
 export function createRecordProcessor<TRecord>(
   options: RecordProcessorOptions<TRecord>,
-): (record: TRecord) => Promise<RecordOutcome> {
+): (record: TRecord, index: number) => Promise<RecordOutcome> {
   const { engine, handler, source, scope, context } = options;
   const running = new Map<string, { readonly itemIdentifier: string; readonly outcome: Promise<RecordOutcome> }>();
 
-  const read = (record: TRecord, itemIdentifier: string) =>
-    readRecordInput(options.readKey, options.readPayload, record, itemIdentifier);
+  const read = (record: TRecord, itemIdentifier: string, index: number) =>
+    readRecordInput(options.readKey, options.readPayload, record, itemIdentifier, index);
 
   async function claimAndRun(record: TRecord, itemIdentifier: string, input: RecordInput): Promise<RecordOutcome> {
     try {
@@ -94,12 +95,12 @@ export function createRecordProcessor<TRecord>(
     }
   }
 
-  return async (record) => {
-    const itemIdentifier = source.itemIdentifier(record);
+  return async (record, index) => {
+    const itemIdentifier = source.itemIdentifier(record, index);
     let input: RecordInput;
     let batchKey: string;
     try {
-      input = read(record, itemIdentifier);
+      input = read(record, itemIdentifier, index);
       batchKey = hashMaterial([input.material, input.payload ?? null]);
     } catch (error) {
       return { kind: 'failed', error };

@@ -1,11 +1,15 @@
 import { createIdentifier } from '../engine/identity.js';
+import { parseJsonLossless } from '../engine/lossless-json.js';
 import { scopeOf } from '../lambda/context.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
 export interface KeyMaterialArgs {
   /** The key as a string: what a selector such as `'body.orderId'` returns. */
   readonly key?: string;
-  /** The key as JSON, for material that is not a string (a number, an object, an HTTP key with its scope). */
+  /**
+   * The key as JSON, for material that is not a string (a number, an object, an HTTP key with its
+   * scope). Numbers are read exactly, as the library reads a JSON body: one past 2^53 is not rounded.
+   */
   readonly keyJson?: string;
   /** The record scope exactly: `keyPrefix` when the code sets one, `<function>:<name>` for a named instance. */
   readonly scope?: string;
@@ -37,7 +41,8 @@ export function deriveRecordId(args: KeyMaterialArgs): string {
   let material: unknown = args.key;
   if (args.keyJson !== undefined) {
     try {
-      material = JSON.parse(args.keyJson);
+      // The library's own parser: JSON.parse would round 12345678901234567891 into another key.
+      material = parseJsonLossless(args.keyJson);
     } catch (error) {
       throw new CliError(`--key-json is not valid JSON: ${(error as Error).message}`, ExitCode.usage);
     }

@@ -1,3 +1,4 @@
+import { deliveryKeyOrInput } from '../batch/delivery-key.js';
 import { InvalidIdempotencyKeyError, MissingIdempotencyKeyError } from '../errors.js';
 import { hashMaterial } from './hash.js';
 import type { Report } from './reporter.js';
@@ -25,7 +26,7 @@ export interface IdentifyOptions<TInput> {
 export function createIdentifier<TInput>(
   options: IdentifyOptions<TInput>,
 ): (input: TInput, scope: string) => Identity | undefined {
-  const selectKey = compileSelector(options.key ?? ((input: TInput) => input), 'key');
+  const selectKey = compileSelector<TInput>(options.key ?? deliveryKeyOrInput, 'key');
   const selectPayload = options.payload === undefined ? undefined : compileSelector(options.payload, 'payload');
 
   function missingKey(reason: string, cause?: unknown): undefined {

@@ -16,8 +16,11 @@ export interface IdempotencyOptions<TInput> {
   readonly store: IdempotencyStore;
   /**
    * Which part of the input identifies a request: a function, or a dotted path such as
-   * `'body.orderId'` (JSON strings met on the way are parsed). Defaults to the whole input, which
-   * is rarely what you want for Lambda events: they carry per-delivery ids and timestamps.
+   * `'body.orderId'` (JSON strings met on the way are parsed). Default: for an event of a source
+   * that names each delivery, that identity, kept by every retry of the delivery (EventBridge
+   * `id`; S3 bucket, key, version and sequencer; SNS topic and message id; Amazon MQ message ids;
+   * DocumentDB resume tokens: see docs/sources.md); for any other input the whole input, which is
+   * rarely what you want for Lambda events: they carry per-delivery ids and timestamps.
    */
   readonly key?: Selector<TInput>;
   /**

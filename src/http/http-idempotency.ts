@@ -11,7 +11,7 @@ import {
 import { type CallerIdentity, callerOf, DEFAULT_AUTHORIZER_CONTEXT_KEYS, hasUnnamedAuthorizerContext } from './caller.js';
 import { fingerprintMaterial } from './fingerprint.js';
 import { describeHttpRequest, type HttpEvent, type HttpRequestView, type HttpResponse } from './http-event.js';
-import { IDEMPOTENCY_KEY_HEADER, readIdempotencyKey } from './idempotency-key-header.js';
+import { IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH, readIdempotencyKey } from './idempotency-key-header.js';
 import { HttpProblemType, type Problem, problemResponse } from './problem.js';
 import { markReplayed, statusOf } from './replay.js';
 
@@ -49,6 +49,11 @@ export interface HttpIdempotencyOptions extends Omit<IdempotencyOptions<HttpEven
   readonly releaseStatus?: (statusCode: number) => boolean;
   /** The `Retry-After` seconds sent with a 409 while the first request is still running. Default 1. */
   readonly retryAfterSeconds?: number;
+  /**
+   * The longest `Idempotency-Key` accepted, in characters; a longer one is answered 400 with the
+   * problem type `…:idempotency-key-malformed` and runs nothing. Default 255, Stripe's bound.
+   */
+  readonly maxKeyLength?: number;
 }
 
 const DEFAULT_METHODS = ['POST', 'PATCH'];
@@ -72,8 +77,8 @@ export function isRetryableStatus(statusCode: number): boolean {
 /**
  * Middy middleware giving an HTTP endpoint Idempotency-Key semantics (IETF draft, as Stripe does):
  * the first POST or PATCH with a key runs, its response (2xx or 4xx) is stored, and every retry
- * receives that response again with `Idempotent-Replayed: true`. A missing or malformed key is a
- * 400, a key reused for another request a 422, a key still in progress a 409 with `Retry-After`,
+ * receives that response again with `Idempotent-Replayed: true`. A missing or malformed key (also
+ * one longer than `maxKeyLength`, 255 by default) is a 400, a key reused for another request a 422, a key still in progress a 409 with `Retry-After`,
  * each as `application/problem+json`. 5xx, 408, 425 and 429 responses and thrown errors release the key.
  *
  * Works with API Gateway REST (v1) and HTTP (v2) APIs, Lambda Function URLs and ALB.
@@ -92,8 +97,17 @@ export function isRetryableStatus(statusCode: number): boolean {
 export function httpIdempotency<TEvent extends HttpEvent = HttpEvent, TResult extends HttpResponse = HttpResponse>(
   options: HttpIdempotencyOptions,
 ): IdempotencyMiddleware<TEvent, TResult> {
-  const { methods, requireKey, scope, authorizerContextKeys, fingerprintHeaders, releaseStatus, retryAfterSeconds, ...shared } =
-    validate(options);
+  const {
+    methods,
+    requireKey,
+    scope,
+    authorizerContextKeys,
+    fingerprintHeaders,
+    releaseStatus,
+    retryAfterSeconds,
+    maxKeyLength,
+    ...shared
+  } = validate(options);
   const logger = options.logger ?? console;
   let toldUnnamedContext = false;
   // The core's selectors receive only the event: this hands them the request read from it, once.
@@ -135,7 +149,7 @@ export function httpIdempotency<TEvent extends HttpEvent = HttpEvent, TResult ex
         );
       }
       if (!methods.has(view.method)) return passThrough(request);
-      const reading = readIdempotencyKey(view.headers.get(IDEMPOTENCY_KEY_HEADER));
+      const reading = readIdempotencyKey(view.headers.get(IDEMPOTENCY_KEY_HEADER), maxKeyLength);
       if (reading.kind === 'missing') {
         if (!requireKey) return passThrough(request);
         return answer(request, view, {
@@ -250,8 +264,15 @@ function validate(options: HttpIdempotencyOptions) {
       `Option "retryAfterSeconds" must be a whole number of seconds, got ${String(retryAfterSeconds)}.`,
     );
   }
+  const maxKeyLength = options.maxKeyLength ?? MAX_IDEMPOTENCY_KEY_LENGTH;
+  if (!Number.isInteger(maxKeyLength) || maxKeyLength < 1) {
+    throw new IdempotencyConfigError(
+      `Option "maxKeyLength" must be a whole number of characters, at least 1, got ${String(maxKeyLength)}.`,
+    );
+  }
   return {
     ...options,
+    maxKeyLength,
     methods: new Set(methods.map((method) => method.toUpperCase())),
     requireKey: options.requireKey ?? true,
     scope: options.scope ?? defaultHttpScope,

@@ -1,5 +1,6 @@
 /** The header clients send, per the IETF draft "The Idempotency-Key HTTP Header Field". */
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+/** The longest key accepted unless `maxKeyLength` says otherwise: Stripe's bound, which clients already honour. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 export type IdempotencyKeyReading =
@@ -13,9 +14,12 @@ const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 /**
  * Reads the key from every value the header arrived with. The draft defines the field as a
  * structured-field string (`"8e03978e"`); many clients send a bare token, so both are accepted.
- * A key is 1–255 visible ASCII characters, and a request carries exactly one.
+ * A key is 1 to `maxLength` (default 255) visible ASCII characters, and a request carries exactly one.
  */
-export function readIdempotencyKey(values: readonly string[] | undefined): IdempotencyKeyReading {
+export function readIdempotencyKey(
+  values: readonly string[] | undefined,
+  maxLength: number = MAX_IDEMPOTENCY_KEY_LENGTH,
+): IdempotencyKeyReading {
   if (values === undefined || values.length === 0) return MISSING;
   if (values.length > 1) return malformed(`it was sent ${values.length} times; send exactly one key`);
   const raw = values[0]!.trim();
@@ -24,8 +28,8 @@ export function readIdempotencyKey(values: readonly string[] | undefined): Idemp
   if (unwrapped.kind !== 'present') return unwrapped;
   const { key } = unwrapped;
   if (key.length === 0) return malformed('the key is empty');
-  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-    return malformed(`the key is ${key.length} characters long; at most ${MAX_IDEMPOTENCY_KEY_LENGTH} are allowed`);
+  if (key.length > maxLength) {
+    return malformed(`the key is ${key.length} characters long; at most ${maxLength} are allowed`);
   }
   if (!VISIBLE_ASCII.test(key))
     return malformed('the key may only hold visible ASCII characters (no spaces or control characters)');

@@ -7,7 +7,7 @@ import type { HttpRequestView } from './http-event.js';
 export const HttpProblemType = {
   /** 400: a POST or PATCH arrived without an `Idempotency-Key` header. */
   keyMissing: 'urn:lambda-idempotency:problem:idempotency-key-missing',
-  /** 400: the header is not one key of 1–255 visible ASCII characters. */
+  /** 400: the header is not one key of 1 to `maxKeyLength` (default 255) visible ASCII characters. */
   keyMalformed: 'urn:lambda-idempotency:problem:idempotency-key-malformed',
   /** 409: the first request with this key is still being processed; retry after `Retry-After` seconds. */
   inProgress: 'urn:lambda-idempotency:problem:request-in-progress',

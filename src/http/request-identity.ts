@@ -4,12 +4,13 @@ import { IDEMPOTENCY_KEY_HEADER, readIdempotencyKey } from './idempotency-key-he
 
 /**
  * The `Idempotency-Key` an HTTP event carries, read exactly as {@link httpIdempotency} reads it
- * (quoted or bare, one key, 1–255 visible ASCII characters); undefined when missing or malformed.
+ * (quoted or bare, one key, 1 to `maxKeyLength` visible ASCII characters, 255 by default);
+ * undefined when missing or malformed. Pass the middleware's `maxKeyLength` when you changed it.
  * For handlers that derive their own ids from it, e.g. a payment id that a second run cannot duplicate.
  */
-export function idempotencyKeyOf(event: HttpEvent): string | undefined {
+export function idempotencyKeyOf(event: HttpEvent, options?: { readonly maxKeyLength?: number }): string | undefined {
   const request = describeHttpRequest(event);
-  const reading = readIdempotencyKey(request?.headers.get(IDEMPOTENCY_KEY_HEADER));
+  const reading = readIdempotencyKey(request?.headers.get(IDEMPOTENCY_KEY_HEADER), options?.maxKeyLength);
   return reading.kind === 'present' ? reading.key : undefined;
 }
 

@@ -250,13 +250,18 @@ function sinksOf(option: OutcomeSink | readonly OutcomeSink[] | undefined): read
   return typeof option === 'function' ? [option] : [...option];
 }
 
-/** Counts each request against the invocation that sent it and notes what the answers meant. */
-function countingStore(store: IdempotencyStore): IdempotencyStore {
+/** The port's requests, the part of a store the outcome sinks count. */
+type Requests = Pick<IdempotencyStore, 'claim' | 'get' | 'complete' | 'release'>;
+
+/**
+ * The store, counting each request against the invocation that sent it and noting what the answers
+ * meant. Everything else (`maxResultBytes`, `compression`, whatever the port gains later, and the
+ * store's own extras) is read from the store itself, never copied: a wrapper that listed what to
+ * forward once dropped `compression`, and a sink changed how results were stored.
+ */
+export function countingStore(store: IdempotencyStore): IdempotencyStore {
   const current = () => tallies.getStore();
-  return {
-    get maxResultBytes() {
-      return store.maxResultBytes;
-    },
+  const requests: Requests = {
     async claim(request) {
       const tally = current();
       if (tally) {
@@ -298,6 +303,17 @@ function countingStore(store: IdempotencyStore): IdempotencyStore {
       }
     },
   };
+  // The proxy's target is `requests`, not the store: a frozen store would make a proxy over it
+  // refuse to answer its own methods with the counting ones.
+  return new Proxy(requests as IdempotencyStore, {
+    get(counting, property) {
+      if (Object.hasOwn(counting, property)) return Reflect.get(counting, property);
+      // The store as receiver and `this`: its getters and methods may read its private fields.
+      const value: unknown = Reflect.get(store, property, store);
+      return typeof value === 'function' ? value.bind(store) : value;
+    },
+    has: (counting, property) => Object.hasOwn(counting, property) || property in store,
+  });
 }
 
 /** Refusals by error name: the sinks may come from the other build (ESM or CommonJS) than the engine's errors. */

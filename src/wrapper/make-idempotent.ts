@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { deliveryKeyOrInput } from '../batch/delivery-key.js';
 import { createIdempotencyEngine } from '../engine/idempotency-engine.js';
 import type { IdempotencyOptions } from '../engine/options.js';
 import { compileSelector } from '../engine/selector.js';
@@ -13,7 +14,12 @@ import { registerDefaultScope } from '../lambda/scope-registry.js';
  * of all the arguments to read the others.
  */
 export interface MakeIdempotentOptions<Args extends unknown[]> extends Omit<IdempotencyOptions<Args>, 'key' | 'payload'> {
-  /** Which part of the arguments identifies a call: a dotted path into the first argument, or a function of all of them. Defaults to the first argument. */
+  /**
+   * Which part of the arguments identifies a call: a dotted path into the first argument, or a
+   * function of all of them. Defaults to the first argument, or, when it is an event of a source
+   * that names each delivery (EventBridge, S3, SNS, Amazon MQ, DocumentDB), that delivery's
+   * identity: see docs/sources.md.
+   */
   readonly key?: ArgsSelector<Args>;
   /** Which part of the arguments must match on a replay; a reused key with another payload fails with `PayloadMismatchError`. */
   readonly payload?: ArgsSelector<Args>;
@@ -91,12 +97,15 @@ function findDurableExecution(args: readonly unknown[]) {
   return undefined;
 }
 
-/** A dotted path reads the first argument, a function gets them all; the default is the first. */
+/**
+ * A dotted path reads the first argument, a function gets them all; the default is the first,
+ * or the delivery identity of the event it is (an EventBridge `id`, an S3 or SNS notification's).
+ */
 function toArgsSelector<Args extends unknown[]>(
   selector: ArgsSelector<Args> | undefined,
   option: string,
 ): (args: Args) => unknown {
-  if (selector === undefined) return (args) => args[0];
+  if (selector === undefined) return (args) => deliveryKeyOrInput(args[0]);
   if (typeof selector === 'function') return (args) => selector(...args);
   const select = compileSelector<unknown>(selector, option);
   return (args) => select(args[0]);

@@ -123,7 +123,8 @@ describe('idempotentBatch when things go wrong', () => {
   it('types the Lambda handler after the record type', () => {
     const store = fixture.store;
     const sqs = idempotentBatch(async (record) => record.body, { store });
-    expectTypeOf(sqs).parameter(0).toEqualTypeOf<{ Records: SQSRecord[] }>();
+    // A pipe delivers the same records as a bare array.
+    expectTypeOf(sqs).parameter(0).toEqualTypeOf<{ Records: SQSRecord[] } | SQSRecord[]>();
     expectTypeOf(sqs).returns.resolves.toEqualTypeOf<SQSBatchResponse>();
     expectTypeOf<SQSEvent>().toExtend<Parameters<typeof sqs>[0]>();
 

@@ -291,9 +291,9 @@ describe('idempotentBatch with a standard SQS queue', () => {
 
   it('fails the whole invocation with UnsupportedEventError for an event it cannot attribute', async () => {
     const handler = idempotentBatch(async () => undefined, { store: fixture.store, logger: recordingLogger() });
-    const sns = { Records: [{ EventSource: 'aws:sns', Sns: { MessageId: randomUUID(), Message: '{}' } }] };
-    await expect(handler(sns as unknown as SQSEvent, freshContext())).rejects.toThrow(UnsupportedEventError);
-    await expect(handler({} as SQSEvent, freshContext())).rejects.toThrow(/neither a "Records" array/);
+    const ses = { Records: [{ eventSource: 'aws:ses', ses: { mail: { messageId: randomUUID() } } }] };
+    await expect(handler(ses as unknown as SQSEvent, freshContext())).rejects.toThrow(UnsupportedEventError);
+    await expect(handler({} as SQSEvent, freshContext())).rejects.toThrow(/has no "Records" array/);
     expect(await handler({ Records: [] }, freshContext())).toEqual({ batchItemFailures: [] });
   });
 

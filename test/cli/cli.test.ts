@@ -1,3 +1,4 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
@@ -87,6 +88,44 @@ describe('inspect', () => {
     );
     expect(shown.code).toBe(ExitCode.ok);
     expect(JSON.parse(shown.stdout)).toMatchObject({ status: 'COMPLETED' });
+  });
+
+  it('derives, from --key-json, the id the store wrote for a key number past 2^53 (no rounding)', async () => {
+    // The library reads `body.orderId` losslessly: 12345678901234567891 and the double JSON.parse
+    // rounds it to (12345678901234567000) are two keys, so the CLI must not round either.
+    const scope = `bignum-${uniqueKey()}`;
+    const handler = middy(async () => ({ stored: true })).use(
+      idempotency<{ body: string }>({ store: fixture.store, key: 'body.orderId', keyPrefix: scope }),
+    );
+    await handler({ body: '{"orderId":12345678901234567891}' }, lambdaContext());
+    const written = await fixture.client.send(
+      new ScanCommand({
+        TableName: fixture.table.name,
+        FilterExpression: 'begins_with(id, :scope)',
+        ExpressionAttributeValues: { ':scope': { S: `${scope}#` } },
+      }),
+    );
+    const ids = (written.Items ?? []).map((item) => item.id?.S);
+    expect(ids).toHaveLength(1);
+
+    const shown = await cli(
+      'inspect',
+      '--table',
+      fixture.table.name,
+      '--scope',
+      scope,
+      '--key-json',
+      '12345678901234567891',
+      '--json',
+    );
+    expect(shown.stderr).toBe('');
+    expect(shown.code).toBe(ExitCode.ok);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id: ids[0], status: 'COMPLETED' });
+    // Its neighbour is the same double but another key: it must not find this record.
+    const neighbour = await cli('inspect', '--table', fixture.table.name, '--scope', scope, '--key-json', '12345678901234567890');
+    expect(neighbour.code).toBe(ExitCode.notFound);
+    expect(neighbour.stderr).toContain(`No record "${scope}#`);
+    expect(neighbour.stderr).not.toContain(ids[0]);
   });
 
   it('says when there is no such record (exit 3), and what is wrong with bad arguments (exit 2)', async () => {

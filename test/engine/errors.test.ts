@@ -10,6 +10,7 @@ const errorClasses = Object.entries(library).filter(
 describe('exported errors', () => {
   it('exports the whole family', () => {
     expect(errorClasses.map(([name]) => name).sort()).toEqual([
+      'BatchFailedError',
       'CorruptRecordError',
       'IdempotencyConfigError',
       'IdempotencyError',

@@ -111,6 +111,28 @@ describe.each(httpShapes)('$name', (shape) => {
     expect(executions).toHaveLength(0);
   });
 
+  it('refuses a key longer than maxKeyLength with a 400 naming the length, and accepts one at the bound', async () => {
+    const short = paymentEndpoint({ maxKeyLength: 32 });
+    const tooLong = await short.invoke(withKey(shape.event(), 'k'.repeat(33)));
+    expectProblem(tooLong, 400, HttpProblemType.keyMalformed);
+    expect(problemOf(tooLong).detail).toContain('33 characters long; at most 32 are allowed');
+    expect(short.executions).toHaveLength(0);
+    const atBound = withKey(shape.event(), uniqueKey().padEnd(32, 'k').slice(0, 32));
+    expect(await short.invoke(atBound)).toMatchObject({ statusCode: 201 });
+    expect(short.executions).toHaveLength(1);
+
+    // A longer bound lets a 300-character key through, and its retry replays.
+    const long = paymentEndpoint({ maxKeyLength: 512 });
+    const event = withKey(shape.event(), uniqueKey().padEnd(300, 'k'));
+    const first = await long.invoke(event);
+    const retry = await long.invoke(structuredClone(event));
+    expect(headersOf(retry)['idempotent-replayed']).toBe('true');
+    expect(withoutReplayedHeader(retry)).toEqual(first);
+    expect(long.executions).toHaveLength(1);
+    expect(idempotencyKeyOf(event)).toBeUndefined();
+    expect(idempotencyKeyOf(event, { maxKeyLength: 512 })).toHaveLength(300);
+  });
+
   it('answers 409 problem+json with Retry-After while the first request runs, then replays', async () => {
     const gate = deferred();
     let executions = 0;
@@ -413,6 +435,8 @@ describe('httpIdempotency', () => {
     expect(make({ scope: 'caller' as unknown as () => string })).toThrow(/"scope"/);
     expect(make({ fingerprintHeaders: [''] })).toThrow(/"fingerprintHeaders"/);
     expect(make({ retryAfterSeconds: 1.5 })).toThrow(/"retryAfterSeconds"/);
+    expect(make({ maxKeyLength: 0 })).toThrow(/"maxKeyLength" must be a whole number of characters, at least 1, got 0/);
+    expect(make({ maxKeyLength: '255' as unknown as number })).toThrow(/"maxKeyLength"/);
     expect(make({ ttlSeconds: 0 })).toThrow(/"ttlSeconds"/);
   });
 });

@@ -38,4 +38,13 @@ describe('readIdempotencyKey', () => {
     expect(reading.kind).toBe('malformed');
     expect(reading.kind === 'malformed' && reading.reason).toMatch(reason);
   });
+
+  it('bounds the key at the length it is given instead of 255', () => {
+    expect(readIdempotencyKey(['k'.repeat(32)], 32)).toEqual({ kind: 'present', key: 'k'.repeat(32) });
+    expect(readIdempotencyKey([`"${'k'.repeat(33)}"`], 32)).toEqual({
+      kind: 'malformed',
+      reason: 'the key is 33 characters long; at most 32 are allowed',
+    });
+    expect(readIdempotencyKey(['k'.repeat(1000)], 1000)).toEqual({ kind: 'present', key: 'k'.repeat(1000) });
+  });
 });

@@ -1,26 +1,28 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ExitCode } from '../../src/cli/exit-codes.js';
 import { createTable, type TestTable, testClient } from '../support/dynamodb.js';
+import { installPackedApp, type PackedApp } from '../support/packed-app.js';
 
 /**
  * The package as a user gets it: `npm pack`, installed into a fresh app with its peers from the
  * registry, bundled the way CDK's NodejsFunction bundles, and run in separate Node processes.
  */
 const root = new URL('../..', import.meta.url).pathname;
-const app = mkdtempSync(join(tmpdir(), 'lambda-idempotency-consumer-'));
+let app: PackedApp;
 let table: TestTable;
 
+/** The package's entry points (package.json "exports"). */
+const SUBPATHS = [
+  'lambda-idempotency',
+  'lambda-idempotency/cdk',
+  'lambda-idempotency/valkey',
+  'lambda-idempotency/observability',
+];
+
 function run(command: string, args: readonly string[], env: Record<string, string> = {}): string {
-  return execFileSync(command, args, {
-    cwd: app,
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return app.run(command, args, env);
 }
 
 /** One invocation of a handler module in its own process, as a Lambda cold start is. */
@@ -56,71 +58,117 @@ export const handler = makeIdempotent(async (event, context) => {
 
 /** Bundles `<name>.mjs` into `<name>.cjs` as CDK's NodejsFunction does, and returns the bundle. */
 function bundleAsLambda(name: string): string {
-  // NodejsFunction's flags; the AWS SDK v3 is external, as the Node.js runtimes ship it.
-  run(join(app, 'node_modules/.bin/esbuild'), [
-    `${name}.mjs`,
-    '--bundle',
-    '--minify',
-    '--platform=node',
-    '--format=cjs',
-    '--external:@aws-sdk/*',
-    `--outfile=${name}.cjs`,
-  ]);
-  return readFileSync(join(app, `${name}.cjs`), 'utf8');
+  return app.bundle(`${name}.mjs`, `${name}.cjs`, ['--format=cjs']);
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(root, 'dist/esm/index.js')) || !existsSync(join(root, 'dist/cjs/index.js'))) {
-    execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'ignore' });
-  }
-  execFileSync('npm', ['pack', '--silent', '--pack-destination', app], { cwd: root, stdio: 'ignore' });
-  const tarball = readdirSync(app).find((file) => file.endsWith('.tgz'));
-  if (!tarball) throw new Error(`npm pack wrote no tarball into ${app}`);
-  writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'consumer', private: true, type: 'commonjs' })}\n`);
-  run('npm', [
-    'install',
-    '--prefer-offline',
-    '--no-audit',
-    '--no-fund',
-    '--loglevel=error',
-    `./${tarball}`,
-    '@aws-sdk/client-dynamodb@3',
-    '@aws-sdk/util-dynamodb@3',
-    'aws-cdk-lib@2',
-    'constructs@10',
-    'esbuild',
-  ]);
+  app = installPackedApp(['@aws-sdk/client-dynamodb@3', '@aws-sdk/util-dynamodb@3', 'aws-cdk-lib@2', 'constructs@10', 'esbuild']);
   table = await createTable(testClient());
 }, 600_000);
 
 afterAll(async () => {
   await table?.drop();
-  // The app holds aws-cdk-lib: removing it takes longer than the default hook timeout on a busy machine.
-  await rm(app, { recursive: true, force: true });
+  await app?.remove();
 }, 120_000);
 
 describe('the packed tarball in a fresh app', () => {
-  it('loads with require() and with import, each with the whole API', () => {
-    const viaRequire = run(process.execPath, ['-e', "console.log(typeof require('lambda-idempotency').makeIdempotent)"]);
-    const viaImport = run(process.execPath, [
-      '--input-type=module',
-      '-e',
-      "const m = await import('lambda-idempotency'); console.log(typeof m.makeIdempotent)",
-    ]);
-    expect(viaRequire.trim()).toBe('function');
-    expect(viaImport.trim()).toBe('function');
+  it('gives import and require one implementation: every export of every entry is the same object', () => {
+    const script = `
+      const require = (await import('node:module')).createRequire(process.cwd() + '/');
+      const report = {};
+      for (const subpath of ${JSON.stringify(SUBPATHS)}) {
+        const required = require(subpath);
+        const imported = await import(subpath);
+        const names = Object.keys(required);
+        report[subpath] = {
+          names: names.length,
+          different: names.filter((name) => imported[name] !== required[name]),
+          importOnly: Object.keys(imported).filter((name) => !(name in required)),
+        };
+      }
+      console.log(JSON.stringify(report));`;
+    const report = JSON.parse(run(process.execPath, ['--input-type=module', '-e', script])) as Record<
+      string,
+      { names: number; different: string[]; importOnly: string[] }
+    >;
+    for (const subpath of SUBPATHS) {
+      expect(report[subpath]?.names, subpath).toBeGreaterThan(0);
+      expect(report[subpath], subpath).toMatchObject({ different: [], importOnly: [] });
+    }
   });
 
-  it('never loads aws-cdk-lib from the core entry', () => {
-    const loaded = run(process.execPath, [
-      '-e',
-      "require('lambda-idempotency'); console.log(Object.keys(require.cache).some((file) => file.includes('aws-cdk-lib')))",
-    ]);
-    expect(loaded.trim()).toBe('false');
+  it('links a static named import of every export of every entry', () => {
+    const names = JSON.parse(
+      run(process.execPath, [
+        '-e',
+        `console.log(JSON.stringify(Object.fromEntries(${JSON.stringify(SUBPATHS)}.map((s) => [s, Object.keys(require(s))]))))`,
+      ]),
+    ) as Record<string, string[]>;
+    // A missing name fails the link with a SyntaxError before any line runs.
+    const imports = SUBPATHS.map(
+      (subpath, index) =>
+        `import { ${names[subpath]?.map((name) => `${name} as ${name}_${index}`).join(', ')} } from '${subpath}';`,
+    );
+    app.write('static-imports.mjs', `${imports.join('\n')}\nconsole.log(typeof makeIdempotent_0);\n`);
+    expect(run(process.execPath, ['static-imports.mjs']).trim()).toBe('function');
+  });
+
+  it('gives TypeScript one declaration of each export, whether an ESM or a CommonJS module names it', () => {
+    app.write('helper.cts', "import library = require('lambda-idempotency');\nexport { library };\n");
+    app.write(
+      'consumer.mts',
+      `import { DynamoDBStore, InProgressError, makeIdempotent } from 'lambda-idempotency';
+import { emfMetrics } from 'lambda-idempotency/observability';
+import helper = require('./helper.cjs');
+
+// A class with private fields is nominal: two declarations of DynamoDBStore would not mix.
+const required: InstanceType<typeof helper.library.DynamoDBStore> = new DynamoDBStore({ tableName: 'orders' });
+export const imported: DynamoDBStore = new helper.library.DynamoDBStore({ tableName: 'orders' });
+const charge = makeIdempotent(async (order: { id: string }) => ({ charged: order.id }), { store: required, key: 'id', onOutcome: emfMetrics() });
+export const charged: Promise<{ charged: string }> = charge({ id: 'order-1' });
+export const inProgress: typeof helper.library.InProgressError = InProgressError;
+// @ts-expect-error the wrapped function keeps its parameter type
+charge({ id: 1 });
+`,
+    );
+    const compilerOptions = {
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      strict: true,
+      noEmit: true,
+      types: ['node'],
+      typeRoots: [join(root, 'node_modules/@types')],
+    };
+    app.write('tsconfig.json', JSON.stringify({ compilerOptions, files: ['consumer.mts', 'helper.cts'] }));
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
+      cwd: app.dir,
+      encoding: 'utf8',
+    });
+    expect(tsc.stdout).toBe('');
+    expect(tsc.status).toBe(0);
+  });
+
+  it('runs the CLI bin against the store', () => {
+    const inspect = spawnSync(
+      join(app.dir, 'node_modules/.bin/lambda-idempotency'),
+      ['inspect', '--table', table.name, '--function', 'orders', '--key', 'never-written'],
+      { cwd: app.dir, encoding: 'utf8', env: { ...process.env, AWS_ENDPOINT_URL_DYNAMODB: inject('dynamodbEndpoint') } },
+    );
+    expect(inspect.stderr).toContain('No record');
+    expect(inspect.status).toBe(ExitCode.notFound);
+  });
+
+  it('never loads aws-cdk-lib from the core entry, imported or required', () => {
+    const script = `
+      const require = (await import('node:module')).createRequire(process.cwd() + '/');
+      await import('lambda-idempotency');
+      require('lambda-idempotency');
+      console.log(Object.keys(require.cache).filter((file) => /node_modules\\/(aws-cdk-lib|constructs)\\//.test(file)).length);`;
+    expect(run(process.execPath, ['--input-type=module', '-e', script]).trim()).toBe('0');
   });
 
   it('loads an anonymous wrapped handler and replays its result to a retry in another process', () => {
-    writeFileSync(join(app, 'handler.mjs'), handlerSource('plain'));
+    app.write('handler.mjs', handlerSource('plain'));
     const first = invoke('./handler.mjs', { orderId: 'anonymous-1' }, 'import') as { pid: number; build: string };
     const retry = invoke('./handler.mjs', { orderId: 'anonymous-1' }, 'import');
     expect(first.build).toBe('plain');
@@ -128,9 +176,9 @@ describe('the packed tarball in a fresh app', () => {
   });
 
   it('replays across two different minified CommonJS builds of one function', () => {
-    writeFileSync(join(app, 'v1.mjs'), handlerSource('v1'));
-    writeFileSync(
-      join(app, 'v2.mjs'),
+    app.write('v1.mjs', handlerSource('v1'));
+    app.write(
+      'v2.mjs',
       handlerSource(
         'v2',
         'export function auditTrail(entry) { return ["audit", entry].join(":"); }\nconsole.log(auditTrail("loaded"));',
@@ -144,9 +192,9 @@ describe('the packed tarball in a fresh app', () => {
   });
 
   it('bundles the outcome machinery only into a handler that passes sinks, which then report', () => {
-    writeFileSync(join(app, 'unobserved.mjs'), handlerSource('unobserved'));
-    writeFileSync(
-      join(app, 'observed.mjs'),
+    app.write('unobserved.mjs', handlerSource('unobserved'));
+    app.write(
+      'observed.mjs',
       handlerSource('observed', "import { outcomeSink } from 'lambda-idempotency/observability';").replace(
         "{ store, key: 'orderId' }",
         "{ store, key: 'orderId', onOutcome: outcomeSink((outcome) => console.log(JSON.stringify({ outcome: outcome.kind }))) }",
@@ -170,7 +218,7 @@ describe('the packed tarball in a fresh app', () => {
     expect(lines.trim().split('\n')).toEqual([JSON.stringify({ outcome: 'executed' }), JSON.stringify({ outcome: 'replayed' })]);
   });
 
-  it('takes a sink from the ESM build in an engine from the CommonJS build', () => {
+  it('takes a sink loaded with import in an engine loaded with require', () => {
     const script = `
       const { makeIdempotent, DynamoDBStore } = require('lambda-idempotency');
       import('lambda-idempotency/observability').then(async ({ outcomeSink }) => {
