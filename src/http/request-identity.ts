@@ -20,8 +20,8 @@ export function idempotencyKeyOf(event: HttpEvent, options?: { readonly maxKeyLe
  */
 export function httpCallerOf(
   event: HttpEvent,
-  options: { readonly authorizerContextKeys?: readonly string[] } = {},
+  options?: { readonly authorizerContextKeys?: readonly string[] },
 ): CallerIdentity | undefined {
   const request = describeHttpRequest(event);
-  return request === undefined ? undefined : callerOf(event, request.shape, request.headers, options.authorizerContextKeys);
+  return request === undefined ? undefined : callerOf(event, request.shape, request.headers, options?.authorizerContextKeys);
 }
