@@ -164,3 +164,17 @@ it('signs at the time it is given, as the SDK signs at a fixed signingDate', asy
     expect(headers.Authorization).toBe(expected.headers.authorization);
   }
 });
+
+it('signs an endpoint with a path (a proxy in front of DynamoDB) as the SDK does', async () => {
+  const store = new DynamoDBStore({
+    tableName: 'idempotency',
+    endpoint: `${endpoint.endpoint}/ddb-proxy/v1`,
+    region: 'us-east-1',
+    credentials: TEMPORARY,
+  });
+  const from = endpoint.received.length;
+  await store.get('orders#k');
+  const [request] = endpoint.received.slice(from);
+  expect(request?.path).toBe('/ddb-proxy/v1');
+  expect(request?.headers.authorization).toBe(await sdkAuthorization(request!, TEMPORARY, 'us-east-1', 'node'));
+});
