@@ -4,7 +4,7 @@ import { IdempotencyConfigError, ResultTooLargeError, StoreError } from '../erro
 import { type AttributeMap, fromAttributeMap, toAttributeMap } from './dynamodb/attribute-value.js';
 import type { AwsCredentials, AwsCredentialsProvider } from './dynamodb/credentials.js';
 import { createHttpTransport } from './dynamodb/http-transport.js';
-import { createSdkTransport, type DynamoDBClientLike } from './dynamodb/sdk-transport.js';
+import { createSdkTransport, type DynamoDBClientLike, type DynamoDBCommands } from './dynamodb/sdk-transport.js';
 import type { DynamoDBTransport } from './dynamodb/transport.js';
 import {
   type DynamoDBAttributeNames,
@@ -16,7 +16,7 @@ import {
 } from './dynamodb-item.js';
 
 export type { AwsCredentials, AwsCredentialsProvider } from './dynamodb/credentials.js';
-export type { DynamoDBClientLike } from './dynamodb/sdk-transport.js';
+export type { DynamoDBClientLike, DynamoDBCommandClass, DynamoDBCommands } from './dynamodb/sdk-transport.js';
 
 /** DynamoDB's item size limit. */
 const MAX_ITEM_BYTES = 400 * 1024;
@@ -36,6 +36,13 @@ export interface DynamoDBStoreOptions {
    * client's own configuration applies.
    */
   readonly client?: DynamoDBClientLike;
+  /**
+   * With `client` in a handler bundled with the AWS SDK inside: the SDK's command classes, from
+   * the same import as the client (`{ GetItemCommand, PutItemCommand, UpdateItemCommand,
+   * DeleteItemCommand }`). Without it the store imports `@aws-sdk/client-dynamodb` at its first
+   * request, which in such a bundle loads a second copy of the SDK.
+   */
+  readonly commands?: DynamoDBCommands;
   /**
    * The endpoint URL. Default: `AWS_ENDPOINT_URL_DYNAMODB`, else `AWS_ENDPOINT_URL`, else the
    * Region's DynamoDB endpoint (with `AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT`), as the
@@ -261,7 +268,10 @@ function transportFor(options: DynamoDBStoreOptions): DynamoDBTransport {
       'DynamoDBStore option "clientConfig" is gone: the store no longer builds an AWS SDK client. Pass `region`, `endpoint`, `credentials` or `maxAttempts` directly, or a `client` of your own.',
     );
   }
-  if (options.client === undefined) return createHttpTransport(options);
+  if (options.client === undefined) {
+    if (options.commands !== undefined) throw new IdempotencyConfigError('DynamoDBStore option "commands" goes with "client".');
+    return createHttpTransport(options);
+  }
   if (typeof options.client?.send !== 'function') {
     throw new IdempotencyConfigError(
       'DynamoDBStore option "client" must be an AWS SDK v3 DynamoDBClient (an object with `send`).',
@@ -273,8 +283,19 @@ function transportFor(options: DynamoDBStoreOptions): DynamoDBTransport {
       `DynamoDBStore options ${ignored.map((name) => `"${name}"`).join(', ')} configure the store's own transport and have no effect beside "client": configure the client instead.`,
     );
   }
-  return createSdkTransport(options.client);
+  const { commands } = options;
+  if (commands !== undefined) {
+    const missing = COMMANDS.filter((name) => typeof commands?.[name] !== 'function');
+    if (missing.length > 0) {
+      throw new IdempotencyConfigError(
+        `DynamoDBStore option "commands" lacks ${missing.join(', ')} (from @aws-sdk/client-dynamodb).`,
+      );
+    }
+  }
+  return createSdkTransport(options.client, commands);
 }
+
+const COMMANDS = ['GetItemCommand', 'PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand'] as const;
 
 const LEAN_OPTIONS = [
   'endpoint',

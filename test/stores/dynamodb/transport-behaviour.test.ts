@@ -1,4 +1,5 @@
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DynamoDBStore, IdempotencyConfigError, StoreError } from '../../../src/index.js';
 import { testClient } from '../../support/dynamodb.js';
@@ -252,9 +253,42 @@ describe('options', () => {
     [{ clientConfig: { region: 'eu-west-1' } }, /"clientConfig" is gone/],
     [{ client: testClient(), maxAttempts: 5 }, /"maxAttempts" configure the store's own transport/],
     [{ client: {} }, /"client" must be an AWS SDK v3 DynamoDBClient/],
+    [{ commands: {} }, /"commands" goes with "client"/],
+    [
+      { client: testClient(), commands: { GetItemCommand: class {} } },
+      /"commands" lacks PutItemCommand, UpdateItemCommand, DeleteItemCommand/,
+    ],
   ])('refuses %j at setup', (options, message) => {
     const build = () => new DynamoDBStore({ tableName: 'idempotency', ...(options as object) });
     expect(build).toThrow(IdempotencyConfigError);
     expect(build).toThrow(message);
+  });
+});
+
+describe('a client with its command classes', () => {
+  it("sends the caller's own command classes through the caller's client", async () => {
+    const endpoint = await scripted(() => ({ status: 200, body: {} }));
+    const built: string[] = [];
+    const counted = <T extends new (input: never) => object>(Command: T, name: string) =>
+      class extends (Command as unknown as new (input: object) => object) {
+        constructor(input: object) {
+          super(input);
+          built.push(name);
+        }
+      };
+    const store = new DynamoDBStore({
+      tableName: 'idempotency',
+      client: testClient({ endpoint: endpoint.endpoint }),
+      commands: {
+        GetItemCommand: counted(GetItemCommand, 'GetItem'),
+        PutItemCommand: counted(PutItemCommand, 'PutItem'),
+        UpdateItemCommand: counted(UpdateItemCommand, 'UpdateItem'),
+        DeleteItemCommand: counted(DeleteItemCommand, 'DeleteItem'),
+      },
+    });
+    expect(await claimOn(store)).toEqual({ claimed: true });
+    expect(await store.get(ID)).toBeUndefined();
+    expect(built).toEqual(['PutItem', 'GetItem']);
+    expect(endpoint.received.map((request) => request.operation)).toEqual(['PutItem', 'GetItem']);
   });
 });
