@@ -1,7 +1,8 @@
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DynamoDBStore, IdempotencyConfigError, StoreError } from '../../../src/index.js';
+import { DynamoDBStore, IdempotencyConfigError, makeIdempotent, StoreError } from '../../../src/index.js';
 import { testClient } from '../../support/dynamodb.js';
 import { dynamoError, type Scripted, ScriptedEndpoint } from '../../support/scripted-endpoint.js';
 
@@ -146,6 +147,28 @@ describe("the invocation's deadline", () => {
       StoreError,
     );
     expect(Date.now()).toBeLessThan(deadline);
+  });
+});
+
+describe("the invocation's deadline, end to end", () => {
+  it('a result whose completion keeps being throttled is still returned before Lambda stops the invocation', async () => {
+    const endpoint = await scripted((request) =>
+      request.operation === 'UpdateItem' ? dynamoError(400, 'ThrottlingException', 'slow down') : { status: 200 },
+    );
+    const store = leanStore(endpoint.endpoint, { retryBaseDelayMs: 1000, maxAttempts: 10 });
+    const warnings: string[] = [];
+    const charge = makeIdempotent(async (_event: { id: string }, _context: Context) => 'charged', {
+      store,
+      key: 'id',
+      logger: { warn: () => undefined },
+      onWarning: (warning) => void warnings.push(warning.name),
+    });
+    const deadline = Date.now() + 800;
+    const context = { functionName: 'orders', getRemainingTimeInMillis: () => deadline - Date.now() } as Context;
+    expect(await charge({ id: 'deadline-1' }, context)).toBe('charged');
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(warnings).toEqual(['ResultNotPersistedError']);
+    expect(endpoint.received.filter((request) => request.operation === 'UpdateItem').length).toBeGreaterThanOrEqual(3);
   });
 });
 
