@@ -15,6 +15,7 @@ import middy from 'middy-core-7';
 import { FaultProxy } from '../test/support/fault-proxy.js';
 import { startEndpoint } from './dynalite-process.js';
 import { benchClient, createTable } from './dynamodb.js';
+import { table } from './report/markdown.js';
 import { median } from './stats.js';
 import { BENCH_FUNCTION_NAME, lambdaContext, type OrderEvent } from './workload.js';
 
@@ -254,12 +255,36 @@ async function main(): Promise<void> {
       `Cold start: ${COLD_RUNS} fresh \`node\` processes per handler, alternating; the same Middy handler bundled as NodejsFunction bundles it (esbuild, CommonJS, node22, minified, AWS SDK bundled). Init is \`require\` of the bundle; first invocation is a first call against dynalite, connection and credentials included.`,
       `Warm: ${ROUNDS} interleaved rounds of ${BLOCK} first calls then the same ${BLOCK} keys again (duplicates); CPU is this process's user + system time per invocation (the client side only).`,
       '',
-      '| | wall | init | first invocation | bundle (gzip) | CPU first call | CPU duplicate | latency first call | latency duplicate | requests first / duplicate / cached (as on DynamoDB) |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-      ...CONTENDERS.map((contender) => {
-        const r = rows[contender];
-        return `| ${LABELS[contender]} | ${ms(r.wall)} ms | ${ms(r.init)} ms | ${ms(r.first)} ms | ${(r.bytes / 1024).toFixed(0)} KB (${(r.gzip / 1024).toFixed(0)} KB) | ${ms(r.cpuFirst)} ms | ${ms(r.cpuDuplicate)} ms | ${ms(r.latencyFirst)} ms | ${ms(r.latencyDuplicate)} ms | ${r.requests} |`;
-      }),
+      table(
+        [
+          '',
+          'wall',
+          'init',
+          'first invocation',
+          'bundle (gzip)',
+          'CPU first call',
+          'CPU duplicate',
+          'latency first call',
+          'latency duplicate',
+          'requests first / duplicate / cached (as on DynamoDB)',
+        ],
+        CONTENDERS.map((contender) => {
+          const r = rows[contender];
+          return [
+            LABELS[contender],
+            `${ms(r.wall)} ms`,
+            `${ms(r.init)} ms`,
+            `${ms(r.first)} ms`,
+            `${(r.bytes / 1024).toFixed(0)} KB (${(r.gzip / 1024).toFixed(0)} KB)`,
+            `${ms(r.cpuFirst)} ms`,
+            `${ms(r.cpuDuplicate)} ms`,
+            `${ms(r.latencyFirst)} ms`,
+            `${ms(r.latencyDuplicate)} ms`,
+            r.requests,
+          ];
+        }),
+        [0, 9],
+      ),
       '',
       ...(['lean', 'sdk-client'] as const).map((contender) => {
         const r = rows[contender];

@@ -2,8 +2,7 @@ import { epochSeconds, type IdempotencyRecord } from '../engine/record.js';
 import type { ClaimRequest, ClaimResult, CompleteRequest, IdempotencyStore, ReleaseRequest } from '../engine/store.js';
 import { IdempotencyConfigError, ResultTooLargeError, StoreError } from '../errors.js';
 import { type AttributeMap, fromAttributeMap, toAttributeMap } from './dynamodb/attribute-value.js';
-import type { AwsCredentials, AwsCredentialsProvider } from './dynamodb/credentials.js';
-import { createHttpTransport } from './dynamodb/http-transport.js';
+import { createHttpTransport, type DynamoDBTransportOptions } from './dynamodb/http-transport.js';
 import { createSdkTransport, type DynamoDBClientLike, type DynamoDBCommands } from './dynamodb/sdk-transport.js';
 import type { DynamoDBTransport } from './dynamodb/transport.js';
 import {
@@ -16,6 +15,7 @@ import {
 } from './dynamodb-item.js';
 
 export type { AwsCredentials, AwsCredentialsProvider } from './dynamodb/credentials.js';
+export type { DynamoDBTransportOptions } from './dynamodb/http-transport.js';
 export type { DynamoDBClientLike, DynamoDBCommandClass, DynamoDBCommands } from './dynamodb/sdk-transport.js';
 
 /** DynamoDB's item size limit. */
@@ -25,8 +25,11 @@ const RECORD_OVERHEAD_BYTES = 2 * 1024;
 /** No record, an expired one, or an in-progress one whose claim has lapsed. */
 const CLAIM_CONDITION = 'attribute_not_exists(#pk) OR #exp < :nowSeconds OR (#status = :inProgress AND #ipe < :nowMillis)';
 
-/** Options of {@link DynamoDBStore}: only `tableName` is required. */
-export interface DynamoDBStoreOptions {
+/**
+ * Options of {@link DynamoDBStore}: only `tableName` is required. The transport options (endpoint,
+ * Region, credentials, attempts, timeouts) configure the store's own transport, used without `client`.
+ */
+export interface DynamoDBStoreOptions extends DynamoDBTransportOptions {
   /** The idempotency table. */
   readonly tableName: string;
   /**
@@ -43,29 +46,6 @@ export interface DynamoDBStoreOptions {
    * request, which in such a bundle loads a second copy of the SDK.
    */
   readonly commands?: DynamoDBCommands;
-  /**
-   * The endpoint URL. Default: `AWS_ENDPOINT_URL_DYNAMODB`, else `AWS_ENDPOINT_URL`, else the
-   * Region's DynamoDB endpoint (with `AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT`), as the
-   * AWS SDK resolves it; so the same code reaches dynalite, DynamoDB Local or AWS.
-   */
-  readonly endpoint?: string;
-  /** The Region. Default `AWS_REGION` (Lambda sets it), else `AWS_DEFAULT_REGION`. */
-  readonly region?: string;
-  /**
-   * Credentials, or a function returning them (such as `fromTemporaryCredentials()` of
-   * `@aws-sdk/credential-providers`). Default: the function's execution role from the
-   * environment, else the container credentials endpoint, else the AWS SDK's default provider
-   * chain (profiles, SSO), imported only then.
-   */
-  readonly credentials?: AwsCredentials | AwsCredentialsProvider;
-  /** Attempts per request, the first included, as the AWS SDK's `maxAttempts`. Default 3. */
-  readonly maxAttempts?: number;
-  /** Longest wait for a new connection (TCP and TLS), in milliseconds. Default 1000. */
-  readonly connectTimeoutMs?: number;
-  /** Longest wait for one attempt's answer, in milliseconds; it is then retried. Default 3000. */
-  readonly requestTimeoutMs?: number;
-  /** Base of the exponential backoff between attempts, in milliseconds (five times it after throttling). Default 100. */
-  readonly retryBaseDelayMs?: number;
   /** Rename attributes to fit an existing table. */
   readonly attributes?: Partial<DynamoDBAttributeNames>;
   /**
@@ -305,4 +285,4 @@ const LEAN_OPTIONS = [
   'connectTimeoutMs',
   'requestTimeoutMs',
   'retryBaseDelayMs',
-] as const satisfies readonly (keyof DynamoDBStoreOptions)[];
+] as const satisfies readonly (keyof DynamoDBTransportOptions)[];

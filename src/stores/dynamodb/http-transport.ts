@@ -20,14 +20,30 @@ import { DynamoDBServiceError } from './service-error.js';
 import { signRequest } from './signer.js';
 import type { DynamoDBTransport, SendOptions } from './transport.js';
 
-/** Settings of the lean transport; every one optional. */
-export interface HttpTransportOptions {
+/** Settings of the store's own transport; every one optional. */
+export interface DynamoDBTransportOptions {
+  /**
+   * The endpoint URL. Default: `AWS_ENDPOINT_URL_DYNAMODB`, else `AWS_ENDPOINT_URL`, else the
+   * Region's DynamoDB endpoint (with `AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT`), as the
+   * AWS SDK resolves it; so the same code reaches dynalite, DynamoDB Local or AWS.
+   */
   readonly endpoint?: string;
+  /** The Region. Default `AWS_REGION` (Lambda sets it), else `AWS_DEFAULT_REGION`. */
   readonly region?: string;
+  /**
+   * Credentials, or a function returning them (such as `fromTemporaryCredentials()` of
+   * `@aws-sdk/credential-providers`). Default: the function's execution role from the
+   * environment, else the container credentials endpoint, else the AWS SDK's default provider
+   * chain (profiles, SSO), imported only then.
+   */
   readonly credentials?: AwsCredentials | AwsCredentialsProvider;
+  /** Attempts per request, the first included, as the AWS SDK's `maxAttempts`. Default 3. */
   readonly maxAttempts?: number;
+  /** Longest wait for a new connection (TCP and TLS), in milliseconds. Default 1000. */
   readonly connectTimeoutMs?: number;
+  /** Longest wait for one attempt's answer, in milliseconds; it is then retried. Default 3000. */
   readonly requestTimeoutMs?: number;
+  /** Base of the exponential backoff between attempts, in milliseconds (five times it after throttling). Default 100. */
   readonly retryBaseDelayMs?: number;
 }
 
@@ -47,7 +63,10 @@ const MAX_SOCKETS = 50;
  * the four item requests, the AWS SDK's endpoint, credential, retry and clock-skew behaviour, and
  * the connect and per-attempt timeouts the SDK leaves unset.
  */
-export function createHttpTransport(options: HttpTransportOptions = {}, env: NodeJS.ProcessEnv = process.env): DynamoDBTransport {
+export function createHttpTransport(
+  options: DynamoDBTransportOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): DynamoDBTransport {
   validateOptions(options);
   // Resolved at construction, so a bad endpoint or Region fails at setup.
   const resolved = resolveEndpoint(options, env);
@@ -200,8 +219,8 @@ function timeoutError(message: string): DynamoDBServiceError {
   return new DynamoDBServiceError('TimeoutError', message);
 }
 
-function validateOptions(options: HttpTransportOptions): void {
-  const number = (name: keyof HttpTransportOptions, min: number, integer: boolean) => {
+function validateOptions(options: DynamoDBTransportOptions): void {
+  const number = (name: keyof DynamoDBTransportOptions, min: number, integer: boolean) => {
     const value = options[name];
     if (value === undefined) return;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
