@@ -25,7 +25,7 @@ import { BENCH_FUNCTION_NAME, lambdaContext, type OrderEvent } from './workload.
  * bundles it (esbuild, CommonJS, node22, minified, the SDK bundled in), then warm client-side CPU
  * and latency per invocation against dynalite (in a child process, so its CPU is not counted),
  * and the requests each invocation sends. Writes its section of bench/RESULTS.md between
- * `<!-- transport:start -->` and `<!-- transport:end -->`. BENCH_QUICK=1 runs a short version
+ * `<!-- transport:start -->` and `<!-- transport:end -->` (appended when missing). BENCH_QUICK=1 runs a short version
  * and writes nothing.
  */
 
@@ -299,10 +299,16 @@ async function main(): Promise<void> {
     const text = await readFile(file, 'utf8');
     const start = '<!-- transport:start -->';
     const end = '<!-- transport:end -->';
+    const section = `${start}\n${markdown}\n${end}`;
     const from = text.indexOf(start);
     const to = text.indexOf(end);
-    if (from < 0 || to < from) throw new Error(`bench/RESULTS.md has no ${start} ... ${end} section`);
-    await writeFile(file, `${text.slice(0, from + start.length)}\n${markdown}\n${text.slice(to)}`);
+    // run.ts rewrites RESULTS.md whole: the section is then appended again, under its heading.
+    await writeFile(
+      file,
+      from >= 0 && to > from
+        ? `${text.slice(0, from)}${section}${text.slice(to + end.length)}`
+        : `${text.trimEnd()}\n\n## DynamoDB transport: the store's own, an SDK client, and Powertools\n\n${section}\n`,
+    );
     log('wrote its section of bench/RESULTS.md');
   } finally {
     await Promise.all(
