@@ -183,7 +183,8 @@ function exchange(url: URL, headers: Record<string, string>, body: Buffer, setti
       );
       socket.once(settings.secure ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
     });
-    request.once('error', (error: NodeJS.ErrnoException) => {
+    // `on`, not `once`: a destroyed request can emit again, and an unheard 'error' would crash the process.
+    request.on('error', (error: NodeJS.ErrnoException) => {
       fail(
         error.name === 'TimeoutError'
           ? error
@@ -193,7 +194,7 @@ function exchange(url: URL, headers: Record<string, string>, body: Buffer, setti
     request.once('response', (response: IncomingMessage) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.once('error', fail);
+      response.on('error', fail);
       response.once('end', () => {
         clearTimeout(attemptTimer);
         clearTimeout(connectTimer);
