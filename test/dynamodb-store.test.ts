@@ -11,7 +11,7 @@ import {
   StoreError,
 } from '../src/index.js';
 import { createTable, endpoint, type TestTable, testClient } from './support/dynamodb.js';
-import { type StoreFixture, storeFixture, uniqueKey, warningSink } from './support/fixtures.js';
+import { type StoreFixture, storeFixture, transportOptions, uniqueKey, warningSink } from './support/fixtures.js';
 
 let fixture: StoreFixture;
 beforeAll(async () => {
@@ -58,7 +58,7 @@ describe('DynamoDBStore conditional writes', () => {
   });
 });
 
-describe('DynamoDBStore layout', () => {
+describe.each(['lean', 'sdk'] as const)('DynamoDBStore layout, %s transport', (transport) => {
   let table: TestTable;
   const client = testClient();
   beforeAll(async () => {
@@ -71,7 +71,7 @@ describe('DynamoDBStore layout', () => {
   it('writes renamed attributes under a static partition value in a single-table design', async () => {
     const store = new DynamoDBStore({
       tableName: table.name,
-      client,
+      ...transportOptions(transport),
       sortKey: { attribute: 'sk', partitionValue: 'IDEMPOTENCY' },
       attributes: { partitionKey: 'pk', status: 'state', expiration: 'ttl', lease: 'owner', result: 'data' },
     });
@@ -103,9 +103,9 @@ describe('DynamoDBStore layout', () => {
   });
 });
 
-describe('DynamoDBStore errors', () => {
+describe.each(['lean', 'sdk'] as const)('DynamoDBStore errors, %s transport', (transport) => {
   it('names the table when it does not exist, and the handler does not run', async () => {
-    const store = new DynamoDBStore({ tableName: 'no-such-idempotency-table', client: testClient() });
+    const store = new DynamoDBStore({ tableName: 'no-such-idempotency-table', ...transportOptions(transport) });
     let executions = 0;
     const charge = makeIdempotent(
       async function chargeMissing() {
@@ -130,7 +130,7 @@ describe('DynamoDBStore errors', () => {
     class TrustingStore extends DynamoDBStore {
       override readonly maxResultBytes = 10 * 1024 * 1024;
     }
-    const store = new TrustingStore({ tableName: fixture.table.name, client: fixture.client });
+    const store = new TrustingStore({ tableName: fixture.table.name, ...transportOptions(transport) });
     let executions = 0;
     const produce = makeIdempotent(
       async function produceBlob(_request: { id: string }) {
@@ -148,7 +148,7 @@ describe('DynamoDBStore errors', () => {
 });
 
 describe('endpoint selection', () => {
-  it('builds a client that honours AWS_ENDPOINT_URL_DYNAMODB', async () => {
+  it('without a client, honours AWS_ENDPOINT_URL_DYNAMODB', async () => {
     const previous = process.env.AWS_ENDPOINT_URL_DYNAMODB;
     process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint();
     try {

@@ -97,7 +97,7 @@ describe('record scope', () => {
 
   it('refuses, at setup inside a Lambda, a second instance without a name that would share the first one records', () => {
     insideLambda(`scope-${uniqueKey()}`);
-    const store = new DynamoDBStore({ tableName: fixture.table.name, client: fixture.client });
+    const store = new DynamoDBStore({ tableName: fixture.table.name });
     makeIdempotent(async (order: { orderId: string }) => order, { store, key: 'orderId' });
 
     expect(() => idempotency({ store, key: 'orderId' })).toThrow(IdempotencyConfigError);
@@ -108,7 +108,7 @@ describe('record scope', () => {
 
   it('accepts several instances inside a Lambda when each is named, prefixed, of another adapter or on another store', () => {
     insideLambda(`scope-${uniqueKey()}`);
-    const store = new DynamoDBStore({ tableName: fixture.table.name, client: fixture.client });
+    const store = new DynamoDBStore({ tableName: fixture.table.name });
     makeIdempotent(async (order: { orderId: string }) => order, { store, key: 'orderId' });
 
     expect(() => {
@@ -116,7 +116,7 @@ describe('record scope', () => {
       makeIdempotent(async (order: { orderId: string }) => order, { store, key: 'orderId', keyPrefix: 'pinned' });
       idempotentBatch(async () => undefined, { store });
       makeIdempotent(async (order: { orderId: string }) => order, {
-        store: new DynamoDBStore({ tableName: fixture.table.name, client: fixture.client }),
+        store: new DynamoDBStore({ tableName: fixture.table.name }),
       });
     }).not.toThrow();
   });

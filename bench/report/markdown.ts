@@ -17,7 +17,7 @@ const REQUEST_FLOOR: Record<(typeof INVOCATION_KINDS)[number], number> = { first
  * generated RESULTS.md passes `npm run lint` as written: `textColumns` left-aligned, the others
  * (figures) right-aligned.
  */
-function table(header: string[], rows: string[][], textColumns: readonly number[] = [0]): string {
+export function table(header: string[], rows: string[][], textColumns: readonly number[] = [0]): string {
   const widths = header.map((cell, column) => Math.max(3, cell.length, ...rows.map((row) => (row[column] ?? '').length)));
   const left = (column: number) => textColumns.includes(column);
   const pad = (cell: string, column: number) => (left(column) ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!));

@@ -10,7 +10,8 @@ import { PaymentsTable } from './payments-table.js';
 const client = new DynamoDBClient({});
 
 export const handler = createPaymentsApi({
-  store: new DynamoDBStore({ tableName: requiredEnvironment(idempotencyTableDefinition.environmentVariable), client }),
+  // No client: the store talks to DynamoDB itself (see docs/usage.md for when to pass one).
+  store: new DynamoDBStore({ tableName: requiredEnvironment(idempotencyTableDefinition.environmentVariable) }),
   payments: new PaymentsTable(
     DynamoDBDocumentClient.from(client),
     requiredEnvironment(paymentsTableDefinition.environmentVariable),

@@ -10,6 +10,7 @@ import { createRefundsConsumer } from './refunds-consumer.js';
 const client = new DynamoDBClient({});
 
 export const handler = createRefundsConsumer({
-  store: new DynamoDBStore({ tableName: requiredEnvironment(idempotencyTableDefinition.environmentVariable), client }),
+  // No client: the store talks to DynamoDB itself (see docs/usage.md for when to pass one).
+  store: new DynamoDBStore({ tableName: requiredEnvironment(idempotencyTableDefinition.environmentVariable) }),
   ledger: new LedgerTable(DynamoDBDocumentClient.from(client), requiredEnvironment(ledgerTableDefinition.environmentVariable)),
 });

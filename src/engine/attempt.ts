@@ -39,7 +39,8 @@ export interface AttemptContext {
 const COMPLETE_TRIES = 3;
 const COMPLETE_RETRY_DELAY_MS = 50;
 
-export function createAttempt(context: AttemptContext, identity: Identity, lease: string): Attempt {
+/** `deadline`: epoch milliseconds (wall clock) at which the invocation ends, passed on to the store. */
+export function createAttempt(context: AttemptContext, identity: Identity, lease: string, deadline?: number): Attempt {
   const { store, codec, report } = context;
   const { id } = identity;
   let settled = false;
@@ -52,7 +53,7 @@ export function createAttempt(context: AttemptContext, identity: Identity, lease
     let lastError: unknown;
     for (let tries = 1; tries <= COMPLETE_TRIES; tries++) {
       try {
-        if (await store.complete({ id, lease, result: stored, expiresAt })) return stored;
+        if (await store.complete({ id, lease, result: stored, expiresAt, deadline })) return stored;
         report(new LeaseLostError(id, 'complete'));
         return undefined;
       } catch (error) {
@@ -96,7 +97,7 @@ export function createAttempt(context: AttemptContext, identity: Identity, lease
       if (settled) return;
       settled = true;
       try {
-        if (!(await store.release({ id, lease }))) report(new LeaseLostError(id, 'release'));
+        if (!(await store.release({ id, lease, deadline }))) report(new LeaseLostError(id, 'release'));
       } catch (error) {
         report(
           error instanceof StoreError

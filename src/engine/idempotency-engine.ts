@@ -178,6 +178,7 @@ function buildEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEn
     lease: string,
     found: IdempotencyRecord | undefined,
     waitUntil: number,
+    deadline: number | undefined,
   ): Promise<Begin | typeof CLAIM_AGAIN> {
     let record = found;
     let delay = wait?.initialDelayMs ?? DEFAULT_WAIT_INITIAL_DELAY_MS;
@@ -187,7 +188,7 @@ function buildEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEn
         // A durable execution replayed after its own result was stored (it ended before the SDK saw it).
         if (record.status === 'COMPLETED') return replay(identity, record.result, record.expiresAt);
         // Our own claim: a write whose response was lost and was retried, or a durable execution's replay.
-        return { kind: 'claimed', attempt: createAttempt(attemptContext, identity, lease) };
+        return { kind: 'claimed', attempt: createAttempt(attemptContext, identity, lease, deadline) };
       }
       if (isLapsed(record, judgedAt())) return CLAIM_AGAIN;
       assertSamePayload(identity, record.fingerprint);
@@ -195,7 +196,7 @@ function buildEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEn
       if (clock() + delay > waitUntil) throw new InProgressError(identity.id, record.inProgressUntil);
       await sleep(delay);
       delay = Math.min(delay * 2, wait?.maxDelayMs ?? DEFAULT_WAIT_MAX_DELAY_MS);
-      record = await store.get(identity.id);
+      record = await store.get(identity.id, { deadline });
     }
   }
 
@@ -211,6 +212,9 @@ function buildEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEn
     const inProgressUntil = now + claimMs;
     // Waiting never outlasts this invocation: Lambda would stop it mid-wait.
     const waitUntil = now + Math.min(wait?.timeoutMs ?? 0, request.remainingTimeMs ?? Number.POSITIVE_INFINITY);
+    // Wall-clock time (not the engine's clock, which tests move by hand): a store bounds its
+    // requests and retries by it, so a failure still leaves the invocation time to answer.
+    const deadline = request.remainingTimeMs === undefined ? undefined : Date.now() + request.remainingTimeMs;
     let lastSeen: IdempotencyRecord | undefined;
     // Claim again while the key keeps coming free (owners that failed and released), up to
     // CLAIM_TRIES, or for as long as a waiter has wait time left: that budget is the wait's.
@@ -225,10 +229,11 @@ function buildEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEn
         // A claim must not lapse through its window before its holder could have finished.
         expiresAt: Math.max(epochSeconds(claimNow) + attemptContext.ttlSeconds, Math.ceil(inProgressUntil / 1000)),
         now: lapseJudgedAt(claimNow, skew),
+        deadline,
       });
-      if (outcome.claimed) return { kind: 'claimed', attempt: createAttempt(attemptContext, identity, lease) };
+      if (outcome.claimed) return { kind: 'claimed', attempt: createAttempt(attemptContext, identity, lease, deadline) };
       lastSeen = outcome.existing ?? lastSeen;
-      const settled = await settle(identity, lease, outcome.existing, waitUntil);
+      const settled = await settle(identity, lease, outcome.existing, waitUntil, deadline);
       if (settled !== CLAIM_AGAIN) return settled;
     }
     throw new InProgressError(identity.id, lastSeen?.inProgressUntil);

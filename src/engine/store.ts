@@ -17,6 +17,11 @@ export interface ClaimRequest {
    * minus its clock-skew margin. Stores compare against it as given and apply no margin of their own.
    */
   readonly now: number;
+  /**
+   * Epoch milliseconds by the wall clock (`Date.now()`, never the engine's `clock`) at which the
+   * Lambda invocation ends; undefined outside one. A store should not retry past it.
+   */
+  readonly deadline?: number;
 }
 
 /** The claim's outcome: the record is ours, or the live record that stood in the way (for the engine to replay, refuse or wait on). */
@@ -35,6 +40,11 @@ export interface CompleteRequest {
   readonly result: StoredResult;
   /** Epoch seconds: the end of the idempotency window, counted from completion. */
   readonly expiresAt: number;
+  /**
+   * Epoch milliseconds by the wall clock (`Date.now()`, never the engine's `clock`) at which the
+   * Lambda invocation ends; undefined outside one. A store should not retry past it.
+   */
+  readonly deadline?: number;
 }
 
 /** Deletes a claimed record after a failed attempt, only while it still carries the attempt's lease. */
@@ -43,6 +53,11 @@ export interface ReleaseRequest {
   readonly id: string;
   /** The attempt's fencing token: only the attempt that wrote it may complete or release the record. */
   readonly lease: string;
+  /**
+   * Epoch milliseconds by the wall clock (`Date.now()`, never the engine's `clock`) at which the
+   * Lambda invocation ends; undefined outside one. A store should not retry past it.
+   */
+  readonly deadline?: number;
 }
 
 /** A store's view of compression, applied where the engine's own options say nothing. */
@@ -70,8 +85,8 @@ export interface IdempotencyStore {
    * expired and is COMPLETED, or INPROGRESS within its in-progress expiry.
    */
   claim(request: ClaimRequest): Promise<ClaimResult>;
-  /** A strongly consistent read of one record. */
-  get(id: string): Promise<IdempotencyRecord | undefined>;
+  /** A strongly consistent read of one record; `deadline` as in {@link ClaimRequest.deadline}. */
+  get(id: string, options?: { readonly deadline?: number }): Promise<IdempotencyRecord | undefined>;
   /** Marks the record COMPLETED with the result. Resolves false when the lease is no longer held. */
   complete(request: CompleteRequest): Promise<boolean>;
   /** Deletes the record. Resolves true once it is gone (an earlier try may have deleted it), false when another lease holds it. */

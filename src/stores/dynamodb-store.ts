@@ -1,16 +1,10 @@
-import {
-  type AttributeValue,
-  DeleteItemCommand,
-  DynamoDBClient,
-  type DynamoDBClientConfig,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { epochSeconds, type IdempotencyRecord } from '../engine/record.js';
 import type { ClaimRequest, ClaimResult, CompleteRequest, IdempotencyStore, ReleaseRequest } from '../engine/store.js';
 import { IdempotencyConfigError, ResultTooLargeError, StoreError } from '../errors.js';
+import { type AttributeMap, fromAttributeMap, toAttributeMap } from './dynamodb/attribute-value.js';
+import { createHttpTransport, type DynamoDBTransportOptions } from './dynamodb/http-transport.js';
+import { createSdkTransport, type DynamoDBClientLike, type DynamoDBCommands } from './dynamodb/sdk-transport.js';
+import type { DynamoDBTransport } from './dynamodb/transport.js';
 import {
   type DynamoDBAttributeNames,
   defaultAttributeNames,
@@ -20,6 +14,10 @@ import {
   resultToAttribute,
 } from './dynamodb-item.js';
 
+export type { AwsCredentials, AwsCredentialsProvider } from './dynamodb/credentials.js';
+export type { DynamoDBTransportOptions } from './dynamodb/http-transport.js';
+export type { DynamoDBClientLike, DynamoDBCommandClass, DynamoDBCommands } from './dynamodb/sdk-transport.js';
+
 /** DynamoDB's item size limit. */
 const MAX_ITEM_BYTES = 400 * 1024;
 /** Room left in an item for the key and the other attributes, beside the result. */
@@ -27,18 +25,27 @@ const RECORD_OVERHEAD_BYTES = 2 * 1024;
 /** No record, an expired one, or an in-progress one whose claim has lapsed. */
 const CLAIM_CONDITION = 'attribute_not_exists(#pk) OR #exp < :nowSeconds OR (#status = :inProgress AND #ipe < :nowMillis)';
 
-/** Options of {@link DynamoDBStore}: only `tableName` is required. */
-export interface DynamoDBStoreOptions {
+/**
+ * Options of {@link DynamoDBStore}: only `tableName` is required. The transport options (endpoint,
+ * Region, credentials, attempts, timeouts) configure the store's own transport, used without `client`.
+ */
+export interface DynamoDBStoreOptions extends DynamoDBTransportOptions {
   /** The idempotency table. */
   readonly tableName: string;
   /**
-   * A client to reuse (connection reuse, X-Ray or OpenTelemetry tracing, custom endpoints).
-   * When omitted, a client is built from `clientConfig`; the AWS SDK then honours
-   * `AWS_ENDPOINT_URL_DYNAMODB`, so the same code reaches dynalite, DynamoDB Local or AWS.
+   * An AWS SDK v3 `DynamoDBClient` to send through instead of the store's own lean transport: for
+   * X-Ray or OpenTelemetry tracing of these requests, or middleware of your own. It costs the SDK's
+   * cold start and CPU per request (docs/usage.md). The options below are then not used: the
+   * client's own configuration applies.
    */
-  readonly client?: DynamoDBClient;
-  /** Configuration for the client built when `client` is omitted (region, endpoint, maxAttempts...). */
-  readonly clientConfig?: DynamoDBClientConfig;
+  readonly client?: DynamoDBClientLike;
+  /**
+   * With `client` in a handler bundled with the AWS SDK inside: the SDK's command classes, from
+   * the same import as the client (`{ GetItemCommand, PutItemCommand, UpdateItemCommand,
+   * DeleteItemCommand }`). Without it the store imports `@aws-sdk/client-dynamodb` at its first
+   * request, which in such a bundle loads a second copy of the SDK.
+   */
+  readonly commands?: DynamoDBCommands;
   /** Rename attributes to fit an existing table. */
   readonly attributes?: Partial<DynamoDBAttributeNames>;
   /**
@@ -62,9 +69,7 @@ export class DynamoDBStore implements IdempotencyStore {
   readonly maxResultBytes = MAX_ITEM_BYTES - RECORD_OVERHEAD_BYTES;
   /** The idempotency table this store reads and writes. */
   readonly tableName: string;
-  // The plain client with the SDK's own marshaller: the document client's extra middleware costs
-  // about 40 µs per request and 9 ms of cold start for the same wire format (bench/RESULTS.md).
-  readonly #client: DynamoDBClient;
+  readonly #transport: DynamoDBTransport;
   readonly #names: DynamoDBAttributeNames;
   readonly #sortKey: { readonly attribute: string; readonly partitionValue: string } | undefined;
   readonly #claimNames: Record<string, string>;
@@ -79,7 +84,7 @@ export class DynamoDBStore implements IdempotencyStore {
       attribute: options.sortKey.attribute,
       partitionValue: options.sortKey.partitionValue ?? 'idempotency',
     };
-    this.#client = options.client ?? new DynamoDBClient(options.clientConfig ?? {});
+    this.#transport = transportFor(options);
     const names = this.#names;
     this.#claimNames = {
       '#pk': names.partitionKey,
@@ -100,37 +105,43 @@ export class DynamoDBStore implements IdempotencyStore {
     };
     if (request.fingerprint !== undefined) item[names.fingerprint] = request.fingerprint;
     try {
-      await this.#client.send(
-        new PutItemCommand({
+      await this.#transport.send(
+        'PutItem',
+        {
           TableName: this.tableName,
-          Item: marshall(item),
+          Item: toAttributeMap(item),
           ConditionExpression: CLAIM_CONDITION,
           ExpressionAttributeNames: this.#claimNames,
-          ExpressionAttributeValues: marshall({
+          ExpressionAttributeValues: toAttributeMap({
             ':nowSeconds': epochSeconds(request.now),
             ':nowMillis': request.now,
             ':inProgress': 'INPROGRESS',
           }),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
+        },
+        { deadline: request.deadline },
       );
       return { claimed: true };
     } catch (error) {
       if (!isConditionFailure(error)) throw this.#storeError('PutItem', request.id, error);
       const returned = oldItemOf(error);
       // Endpoints such as dynalite ignore ReturnValuesOnConditionCheckFailure: read the record.
-      const existing = returned ? this.#toRecord(returned, request.id) : await this.get(request.id);
+      const existing = returned
+        ? this.#toRecord(returned, request.id)
+        : await this.get(request.id, { deadline: request.deadline });
       return { claimed: false, existing };
     }
   }
 
-  async get(id: string): Promise<IdempotencyRecord | undefined> {
+  async get(id: string, options: { readonly deadline?: number } = {}): Promise<IdempotencyRecord | undefined> {
     let item: Item | undefined;
     try {
-      const output = await this.#client.send(
-        new GetItemCommand({ TableName: this.tableName, Key: marshall(this.#key(id)), ConsistentRead: true }),
+      const output = await this.#transport.send(
+        'GetItem',
+        { TableName: this.tableName, Key: toAttributeMap(this.#key(id)), ConsistentRead: true },
+        options,
       );
-      item = output.Item && unmarshall(output.Item);
+      item = output.Item && fromAttributeMap(output.Item);
     } catch (error) {
       throw this.#storeError('GetItem', id, error);
     }
@@ -140,10 +151,11 @@ export class DynamoDBStore implements IdempotencyStore {
   async complete(request: CompleteRequest): Promise<boolean> {
     const names = this.#names;
     try {
-      await this.#client.send(
-        new UpdateItemCommand({
+      await this.#transport.send(
+        'UpdateItem',
+        {
           TableName: this.tableName,
-          Key: marshall(this.#key(request.id)),
+          Key: toAttributeMap(this.#key(request.id)),
           UpdateExpression: 'SET #status = :completed, #result = :result, #exp = :exp REMOVE #ipe',
           ConditionExpression: '#lease = :lease',
           ExpressionAttributeNames: {
@@ -153,13 +165,14 @@ export class DynamoDBStore implements IdempotencyStore {
             '#ipe': names.inProgressExpiration,
             '#lease': names.lease,
           },
-          ExpressionAttributeValues: marshall({
+          ExpressionAttributeValues: toAttributeMap({
             ':completed': 'COMPLETED',
             ':result': resultToAttribute(request.result),
             ':exp': request.expiresAt,
             ':lease': request.lease,
           }),
-        }),
+        },
+        { deadline: request.deadline },
       );
       return true;
     } catch (error) {
@@ -175,15 +188,17 @@ export class DynamoDBStore implements IdempotencyStore {
 
   async release(request: ReleaseRequest): Promise<boolean> {
     try {
-      await this.#client.send(
-        new DeleteItemCommand({
+      await this.#transport.send(
+        'DeleteItem',
+        {
           TableName: this.tableName,
-          Key: marshall(this.#key(request.id)),
+          Key: toAttributeMap(this.#key(request.id)),
           // Already gone counts as released: a retried delete whose first response was lost finds nothing.
           ConditionExpression: 'attribute_not_exists(#pk) OR #lease = :lease',
           ExpressionAttributeNames: { '#pk': this.#names.partitionKey, '#lease': this.#names.lease },
           ExpressionAttributeValues: { ':lease': { S: request.lease } },
-        }),
+        },
+        { deadline: request.deadline },
       );
       return true;
     } catch (error) {
@@ -219,8 +234,55 @@ function isItemTooLarge(error: unknown): boolean {
   return error instanceof Error && error.name === 'ValidationException' && /item size/i.test(error.message);
 }
 
-/** The item a failed condition returned (DynamoDB does; some local endpoints do not). */
+/** The item a failed condition returned (DynamoDB does; some local endpoints do not), from either transport's error. */
 function oldItemOf(error: unknown): Item | undefined {
-  const item = (error as { Item?: Record<string, AttributeValue> }).Item;
-  return item !== undefined && item !== null && typeof item === 'object' ? unmarshall(item) : undefined;
+  const item = (error as { Item?: AttributeMap }).Item;
+  return item !== undefined && item !== null && typeof item === 'object' ? fromAttributeMap(item) : undefined;
 }
+
+/** The caller's SDK client when one is given, else the lean transport; transport options beside a client are refused. */
+function transportFor(options: DynamoDBStoreOptions): DynamoDBTransport {
+  const legacy = (options as { clientConfig?: unknown }).clientConfig;
+  if (legacy !== undefined) {
+    throw new IdempotencyConfigError(
+      'DynamoDBStore option "clientConfig" is gone: the store no longer builds an AWS SDK client. Pass `region`, `endpoint`, `credentials` or `maxAttempts` directly, or a `client` of your own.',
+    );
+  }
+  if (options.client === undefined) {
+    if (options.commands !== undefined) throw new IdempotencyConfigError('DynamoDBStore option "commands" goes with "client".');
+    return createHttpTransport(options);
+  }
+  if (typeof options.client?.send !== 'function') {
+    throw new IdempotencyConfigError(
+      'DynamoDBStore option "client" must be an AWS SDK v3 DynamoDBClient (an object with `send`).',
+    );
+  }
+  const ignored = LEAN_OPTIONS.filter((name) => options[name] !== undefined);
+  if (ignored.length > 0) {
+    throw new IdempotencyConfigError(
+      `DynamoDBStore options ${ignored.map((name) => `"${name}"`).join(', ')} configure the store's own transport and have no effect beside "client": configure the client instead.`,
+    );
+  }
+  const { commands } = options;
+  if (commands !== undefined) {
+    const missing = COMMANDS.filter((name) => typeof commands?.[name] !== 'function');
+    if (missing.length > 0) {
+      throw new IdempotencyConfigError(
+        `DynamoDBStore option "commands" lacks ${missing.join(', ')} (from @aws-sdk/client-dynamodb).`,
+      );
+    }
+  }
+  return createSdkTransport(options.client, commands);
+}
+
+const COMMANDS = ['GetItemCommand', 'PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand'] as const;
+
+const LEAN_OPTIONS = [
+  'endpoint',
+  'region',
+  'credentials',
+  'maxAttempts',
+  'connectTimeoutMs',
+  'requestTimeoutMs',
+  'retryBaseDelayMs',
+] as const satisfies readonly (keyof DynamoDBTransportOptions)[];

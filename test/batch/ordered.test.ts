@@ -87,7 +87,8 @@ describe('SQS FIFO', () => {
           peakOverall,
           [...inFlight.values()].reduce((sum, count) => sum + count, 0),
         );
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        // Long enough for the other group's claim to land meanwhile, also on a busy machine.
+        await new Promise((resolve) => setTimeout(resolve, 100));
         inFlight.set(group, (inFlight.get(group) ?? 0) - 1);
       },
       { store: fixture.store, concurrency: 5, logger: recordingLogger() },

@@ -4,7 +4,6 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { hashMaterial } from '../../src/engine/hash.js';
 import { DynamoDBStore, IdempotencyConfigError, InProgressError, makeIdempotent } from '../../src/index.js';
-import { testClient } from '../support/dynamodb.js';
 import { deferred, uniqueKey } from '../support/fixtures.js';
 import { durableSdkRuns, useDurableEnvironment } from './support.js';
 
@@ -160,7 +159,7 @@ describe.skipIf(!durableSdkRuns)('durable functions (needs Node 22: the durable 
       };
     // Two "processes": each its own store client and engine; only the table is shared.
     const processOptions = () => ({
-      store: new DynamoDBStore({ tableName: environment.fixture.table.name, client: testClient() }),
+      store: new DynamoDBStore({ tableName: environment.fixture.table.name }),
       key: 'orderId' as const,
       keyPrefix,
     });

@@ -210,7 +210,7 @@ describe('one outcome per invocation, with its log line and EMF document', () =>
     const quiet = warningSink();
     const missing = makeIdempotent(charge, {
       ...quiet,
-      store: new DynamoDBStore({ tableName: 'no-such-table', client }),
+      store: new DynamoDBStore({ tableName: 'no-such-table', maxAttempts: 1 }),
       key: 'orderId',
       onOutcome: sinks.onOutcome,
     });
@@ -221,7 +221,12 @@ describe('one outcome per invocation, with its log line and EMF document', () =>
         await client.send(new DeleteTableCommand({ TableName: doomed.name }));
         return order;
       },
-      { ...quiet, store: new DynamoDBStore({ tableName: doomed.name, client }), key: 'orderId', onOutcome: sinks.onOutcome },
+      {
+        ...quiet,
+        store: new DynamoDBStore({ tableName: doomed.name, maxAttempts: 1 }),
+        key: 'orderId',
+        onOutcome: sinks.onOutcome,
+      },
     );
     await vanishing({ orderId: uniqueKey() });
     expect(sinks.outcomes.map((outcome) => outcome.kind)).toEqual(['store-error', 'result-not-persisted']);

@@ -1,4 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
@@ -216,6 +218,77 @@ charge({ id: 1 });
       IDEMPOTENCY_TABLE: table.name,
     });
     expect(lines.trim().split('\n')).toEqual([JSON.stringify({ outcome: 'executed' }), JSON.stringify({ outcome: 'replayed' })]);
+  });
+
+  it('bundles a handler with no AWS SDK in it, which replays against dynalite where no SDK can be found', () => {
+    app.write('lean.mjs', handlerSource('lean'));
+    // No --external: anything the handler could reach of the SDK would land in the bundle.
+    const isolated = mkdtempSync(join(tmpdir(), 'lambda-idempotency-lean-'));
+    const bundles: Record<string, string> = {};
+    for (const format of ['cjs', 'esm'] as const) {
+      const outfile = join(isolated, format === 'cjs' ? 'lean.cjs' : 'lean.mjs');
+      run(join(app.dir, 'node_modules/.bin/esbuild'), [
+        'lean.mjs',
+        '--bundle',
+        '--minify',
+        '--platform=node',
+        '--target=node20',
+        `--format=${format}`,
+        `--outfile=${outfile}`,
+      ]);
+      bundles[format] = readFileSync(outfile, 'utf8');
+    }
+    for (const code of Object.values(bundles)) {
+      // Marks of the SDK's code: its middleware stack and its protocol layer (our messages may name the packages).
+      expect(code).not.toContain('middlewareStack');
+      expect(code).not.toContain('resolveMiddleware');
+      expect(code).not.toContain('AwsJson1_0Protocol');
+      expect(code.length).toBeLessThan(60_000);
+    }
+    // Outside the app: no node_modules anywhere above, so nothing but the bundle and Node itself.
+    const inIsolation = (module: string, event: object) => {
+      const script = `
+        const { handler } = await import(${JSON.stringify(module)});
+        const context = { functionName: 'orders', awsRequestId: 'r', getRemainingTimeInMillis: () => 30000 };
+        console.log(JSON.stringify(await handler(${JSON.stringify(event)}, context)));`;
+      const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: isolated,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          AWS_ENDPOINT_URL_DYNAMODB: inject('dynamodbEndpoint'),
+          AWS_LAMBDA_FUNCTION_NAME: 'orders',
+          IDEMPOTENCY_TABLE: table.name,
+        },
+      });
+      return JSON.parse(output.trim().split('\n').at(-1) ?? 'null') as { pid: number; build: string };
+    };
+    const first = inIsolation(join(isolated, 'lean.cjs'), { orderId: 'lean-1' });
+    const retry = inIsolation(join(isolated, 'lean.mjs'), { orderId: 'lean-1' });
+    expect(first.build).toBe('lean');
+    expect(retry).toEqual(first);
+  });
+
+  it('sends through a client the handler passes, the SDK loaded from the app', () => {
+    const script = `
+      const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');
+      const { DynamoDBStore, makeIdempotent } = require('lambda-idempotency');
+      const client = new DynamoDBClient({});
+      let sent = 0;
+      client.middlewareStack.add((next) => (args) => { sent++; return next(args); }, { step: 'initialize' });
+      const store = new DynamoDBStore({ tableName: process.env.IDEMPOTENCY_TABLE, client });
+      const once = makeIdempotent(async (event) => ({ id: event.orderId, pid: process.pid }), { store, key: 'orderId' });
+      (async () => {
+        const first = await once({ orderId: 'client-1' });
+        const again = await once({ orderId: 'client-1' });
+        console.log(JSON.stringify({ same: first.pid === again.pid, sent }));
+      })();`;
+    const output = run(process.execPath, ['-e', script], {
+      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamodbEndpoint'),
+      IDEMPOTENCY_TABLE: table.name,
+    });
+    // First call: PutItem and UpdateItem; duplicate: PutItem and, on dynalite, the fallback GetItem.
+    expect(JSON.parse(output.trim())).toEqual({ same: true, sent: 4 });
   });
 
   it('takes a sink loaded with import in an engine loaded with require', () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type AttributeValue, DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -527,10 +527,7 @@ const CASES: readonly Case[] = [
     message: /table "no-such-table" does not exist/,
     after: 'nothing written',
     act: (t) =>
-      wrapped(t, () => 'ok', { store: new DynamoDBStore({ tableName: 'no-such-table', client: fixture.client }) })(
-        { orderId: ORDER },
-        t.context,
-      ),
+      wrapped(t, () => 'ok', { store: new DynamoDBStore({ tableName: 'no-such-table' }) })({ orderId: ORDER }, t.context),
   },
   {
     category: 'store',
@@ -539,11 +536,8 @@ const CASES: readonly Case[] = [
     message: /PutItem .* failed: .*ECONNREFUSED/,
     after: 'nothing written',
     act: (t) => {
-      const client = new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
-      return wrapped(t, () => 'ok', { store: new DynamoDBStore({ tableName: fixture.table.name, client }) })(
-        { orderId: ORDER },
-        t.context,
-      );
+      const store = new DynamoDBStore({ tableName: fixture.table.name, endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
+      return wrapped(t, () => 'ok', { store })({ orderId: ORDER }, t.context);
     },
   },
 ];

@@ -77,7 +77,7 @@ function startChild(options: {
 
 /** The same function, in the test process: same Lambda function name and wrapped name, same records. */
 function retryingFunction(ledger: string) {
-  const store = new DynamoDBStore({ tableName: fixture.table.name, client: fixture.client });
+  const store = new DynamoDBStore({ tableName: fixture.table.name });
   async function chargeOrder(order: { orderId: string }, _context: Context) {
     // The ledger is a file the child writes too: one line per execution, whichever process.
     appendFileSync(ledger, `parent ${process.pid} ${order.orderId}\n`);
@@ -162,7 +162,7 @@ describe.concurrent('a process killed mid-invocation', () => {
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
-    const store = new DynamoDBStore({ tableName: fixture.table.name, client: fixture.client });
+    const store = new DynamoDBStore({ tableName: fixture.table.name });
     const retry = middy(async () => {
       appendFileSync(ledger, `parent ${process.pid} ${orderId}\n`);
       return { statusCode: 201, body: JSON.stringify({ orderId, chargedBy: `parent ${process.pid}` }) };

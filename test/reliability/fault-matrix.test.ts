@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBOperation, FaultKind, FaultRule } from '../support/fault-proxy.js';
+import type { Transport } from '../support/fixtures.js';
 import { type CellResult, cellText, expectSound, MODES, runStory, type StoryTarget, totalsText } from './fault-story.js';
 import { type Harness, markdownTable, pool, publish, SOAK, startHarness } from './harness.js';
 
@@ -20,14 +21,6 @@ const TARGETS: readonly Target[] = [
 ];
 const FAULTS: readonly FaultKind[] = ['throttle', 'server-error', 'slow-response', 'late-request', 'lost-response', 'reset'];
 const HARNESS = { timeoutMs: 250, delayMs: 600 } as const;
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness(HARNESS);
-});
-afterAll(async () => {
-  await harness?.stop();
-});
-
 /** The targets whose request the harness's endpoint sends; a fault on a request never sent tests nothing. */
 function sentBy(endpoint: Harness, targets: readonly Target[]): readonly Target[] {
   return targets.filter((target) => !(target.fallbackRead && endpoint.returnsItemOnConditionFailure));
@@ -95,24 +88,38 @@ async function runMatrix(harness: Harness, targets: readonly Target[], rounds: n
   return { results, table, summary };
 }
 
-it('fault matrix: no double execution, no overwritten result, no stuck claim, for every fault on every request', async () => {
-  const { results, table, summary } = await runMatrix(harness, TARGETS, SOAK ? 5 : 1);
-  console.log(`\nFault matrix\n${table}\n${summary}\n`);
-  await publish('fault-matrix', `${table}\n\n${summary}`);
-  expectSound(results);
-}, 120_000);
+// Both transports: the store's own (the default) and a caller's AWS SDK client.
+for (const transport of ['lean', 'sdk'] as const satisfies readonly Transport[]) {
+  describe(`${transport} transport`, () => {
+    let harness: Harness;
+    beforeAll(async () => {
+      harness = await startHarness({ ...HARNESS, transport });
+    });
+    afterAll(async () => {
+      await harness?.stop();
+    });
 
-it('the fault matrix faults only the requests its endpoint sends: against one that returns the old item, the duplicate sends no fallback read', async () => {
-  const likeDynamoDB = await startHarness({ ...HARNESS, emulateReturnedOldItem: true });
-  try {
-    expect(likeDynamoDB.returnsItemOnConditionFailure).toBe(true);
-    expect(harness.returnsItemOnConditionFailure).toBe(false);
-    const duplicateRequests = TARGETS.filter((target) => target.step === 'B');
-    expect(sentBy(likeDynamoDB, duplicateRequests).map((target) => target.operation)).toEqual(['PutItem']);
-    const { results } = await runMatrix(likeDynamoDB, duplicateRequests, 1);
-    expect(results.length).toBe(FAULTS.length * MODES.length);
-    expectSound(results);
-  } finally {
-    await likeDynamoDB.stop();
-  }
-}, 120_000);
+    it('fault matrix: no double execution, no overwritten result, no stuck claim, for every fault on every request', async () => {
+      const { results, table, summary } = await runMatrix(harness, TARGETS, SOAK ? 5 : 1);
+      console.log(`\nFault matrix, ${transport} transport\n${table}\n${summary}\n`);
+      // docs/reliability.md shows the default transport's run.
+      if (transport === 'lean') await publish('fault-matrix', `${table}\n\n${summary}`);
+      expectSound(results);
+    }, 120_000);
+
+    it('the fault matrix faults only the requests its endpoint sends: against one that returns the old item, the duplicate sends no fallback read', async () => {
+      const likeDynamoDB = await startHarness({ ...HARNESS, transport, emulateReturnedOldItem: true });
+      try {
+        expect(likeDynamoDB.returnsItemOnConditionFailure).toBe(true);
+        expect(harness.returnsItemOnConditionFailure).toBe(false);
+        const duplicateRequests = TARGETS.filter((target) => target.step === 'B');
+        expect(sentBy(likeDynamoDB, duplicateRequests).map((target) => target.operation)).toEqual(['PutItem']);
+        const { results } = await runMatrix(likeDynamoDB, duplicateRequests, 1);
+        expect(results.length).toBe(FAULTS.length * MODES.length);
+        expectSound(results);
+      } finally {
+        await likeDynamoDB.stop();
+      }
+    }, 120_000);
+  });
+}

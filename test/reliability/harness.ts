@@ -13,7 +13,7 @@ import {
 import { createTable, endpoint, type TestTable, testClient } from '../support/dynamodb.js';
 import { faultClient } from '../support/fault-client.js';
 import { FaultProxy, type FaultRule } from '../support/fault-proxy.js';
-import { returnsItemOnConditionFailure } from '../support/fixtures.js';
+import { returnsItemOnConditionFailure, type Transport } from '../support/fixtures.js';
 import {
   type CallOutcome,
   type Execution,
@@ -99,19 +99,39 @@ export interface HarnessOptions {
    * carries the existing item, read through the direct client (so no fault reaches that read).
    */
   readonly emulateReturnedOldItem?: boolean;
+  /** The store's own transport (default), or an AWS SDK client passed as `client`. */
+  readonly transport?: Transport;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const transport = options.transport ?? 'lean';
   const direct = testClient();
   const table = await createTable(direct);
-  const proxy = await new FaultProxy({ upstream: endpoint(), seed: options.seed, delayMs: options.delayMs }).start();
+  const lean = transport === 'lean';
+  // The lean transport has no middleware to emulate DynamoDB with: the proxy answers as DynamoDB would.
+  const proxy = await new FaultProxy({
+    upstream: endpoint(),
+    seed: options.seed,
+    delayMs: options.delayMs,
+    ...(lean && options.emulateReturnedOldItem && { returnOldItemKey: 'id' }),
+  }).start();
   const client = faultClient(proxy.endpoint, { timeoutMs: options.timeoutMs });
-  const store = new DynamoDBStore({ tableName: table.name, client });
   const calmClient = faultClient(proxy.endpoint, { timeoutMs: 10_000 });
-  if (options.emulateReturnedOldItem) {
+  if (options.emulateReturnedOldItem && !lean) {
     for (const emulating of [client, calmClient]) emulateReturnedOldItem(emulating, direct, table.name);
   }
-  const calmStore = new DynamoDBStore({ tableName: table.name, client: calmClient });
+  const timeoutMs = options.timeoutMs ?? 250;
+  // As fault-client.ts does for the SDK: short timeouts under faults, fast retries, a patient twin.
+  const leanStore = (requestTimeoutMs: number) =>
+    new DynamoDBStore({
+      tableName: table.name,
+      endpoint: proxy.endpoint,
+      requestTimeoutMs,
+      connectTimeoutMs: requestTimeoutMs,
+      retryBaseDelayMs: 5,
+    });
+  const store = lean ? leanStore(timeoutMs) : new DynamoDBStore({ tableName: table.name, client });
+  const calmStore = lean ? leanStore(10_000) : new DynamoDBStore({ tableName: table.name, client: calmClient });
   const warnings: IdempotencyWarning[] = [];
   const engineOver = (over: DynamoDBStore, engineOptions: ContainerOptions) => reliabilityEngine(over, engineOptions, warnings);
   return {

@@ -9,6 +9,7 @@ import {
 import { inject } from 'vitest';
 import { toCreateTableInput } from '../../infra/create-table-input.js';
 import { idempotencyTableDefinition, type TableDefinition } from '../../infra/tables.js';
+import { FaultProxy } from './fault-proxy.js';
 
 export function endpoint(): string {
   return inject('dynamodbEndpoint');
@@ -18,8 +19,15 @@ export function testClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
   return new DynamoDBClient({ endpoint: endpoint(), ...config });
 }
 
+/** Requests counted per DynamoDB operation. */
+export interface RequestCounts {
+  readonly counts: Map<string, number>;
+  total(): number;
+  reset(): void;
+}
+
 /** Counts the DynamoDB commands a client sends (each command once, whatever its retries). */
-export function countCommands(client: DynamoDBClient): { readonly counts: Map<string, number>; total(): number; reset(): void } {
+export function countCommands(client: DynamoDBClient): RequestCounts {
   const counts = new Map<string, number>();
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -59,4 +67,30 @@ export async function createTable(
   await client.send(new CreateTableCommand(toCreateTableInput(definition, name)));
   await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: name });
   return { name, drop: async () => void (await client.send(new DeleteTableCommand({ TableName: name }))) };
+}
+
+/**
+ * Counts the requests that reach DynamoDB through a pass-through proxy (the fault proxy with no
+ * rule), for a store on its own transport: point it at `endpoint`. Without faults nothing is
+ * retried, so each request is one operation.
+ */
+export async function countRequests(): Promise<RequestCounts & { readonly endpoint: string }> {
+  const proxy = await new FaultProxy({ upstream: endpoint() }).start();
+  let from = 0;
+  const counts = new Map<string, number>();
+  const refresh = () => {
+    counts.clear();
+    for (const entry of proxy.log.slice(from)) counts.set(entry.operation, (counts.get(entry.operation) ?? 0) + 1);
+    return counts;
+  };
+  return {
+    endpoint: proxy.endpoint,
+    get counts() {
+      return refresh();
+    },
+    total: () => proxy.log.length - from,
+    reset() {
+      from = proxy.log.length;
+    },
+  };
 }

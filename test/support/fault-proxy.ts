@@ -50,6 +50,12 @@ export interface FaultProxyOptions {
   readonly seed?: number;
   /** How long `slow-response` and `late-request` hold a request. Default 600 ms. */
   readonly delayMs?: number;
+  /**
+   * Answer as DynamoDB does where dynalite does not: a PutItem whose condition fails with
+   * `ReturnValuesOnConditionCheckFailure: ALL_OLD` carries the existing item in its error body,
+   * read upstream by a consistent GetItem on this key attribute. For any client, at the wire.
+   */
+  readonly returnOldItemKey?: string;
 }
 
 interface ActiveRule {
@@ -72,6 +78,7 @@ export interface InjectedRule {
 export class FaultProxy {
   readonly #upstream: URL;
   readonly #delayMs: number;
+  readonly #returnOldItemKey: string | undefined;
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 256 });
   /** Requests in flight, with their body, so a test can wait for its own. */
   readonly #pending = new Map<Promise<void>, string>();
@@ -87,6 +94,7 @@ export class FaultProxy {
   constructor(options: FaultProxyOptions) {
     this.#upstream = new URL(options.upstream);
     this.#delayMs = options.delayMs ?? 600;
+    this.#returnOldItemKey = options.returnOldItemKey;
     this.#random = seededRandom(options.seed ?? 1);
   }
 
@@ -113,6 +121,8 @@ export class FaultProxy {
       server.listen(0, '127.0.0.1', () => resolve());
     });
     this.#server = server;
+    // A test that forgets to stop it does not keep its worker alive.
+    server.unref();
     this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this;
   }
@@ -217,16 +227,44 @@ export class FaultProxy {
     }
   }
 
-  #forward(req: IncomingMessage, body: Buffer): Promise<UpstreamResponse> {
+  async #forward(req: IncomingMessage, body: Buffer): Promise<UpstreamResponse> {
+    const response = await this.#send(req.method ?? 'POST', req.url ?? '/', req.headers, body);
+    const keyName = this.#returnOldItemKey;
+    if (keyName === undefined || response.status !== 400 || !String(req.headers['x-amz-target']).endsWith('.PutItem'))
+      return response;
+    const input = JSON.parse(body.toString('utf8')) as {
+      TableName: string;
+      Item: Record<string, unknown>;
+      ReturnValuesOnConditionCheckFailure?: string;
+    };
+    const error = JSON.parse(response.body.toString('utf8')) as Record<string, unknown>;
+    if (
+      input.ReturnValuesOnConditionCheckFailure !== 'ALL_OLD' ||
+      !String(error.__type).endsWith('#ConditionalCheckFailedException')
+    ) {
+      return response;
+    }
+    const read = JSON.stringify({ TableName: input.TableName, Key: { [keyName]: input.Item[keyName] }, ConsistentRead: true });
+    const headers = {
+      ...req.headers,
+      'x-amz-target': 'DynamoDB_20120810.GetItem',
+      'content-length': String(Buffer.byteLength(read)),
+    };
+    const found = await this.#send('POST', req.url ?? '/', headers, Buffer.from(read));
+    const { Item } = JSON.parse(found.body.toString('utf8')) as { Item?: unknown };
+    return { ...response, body: Buffer.from(JSON.stringify(Item === undefined ? error : { ...error, Item })) };
+  }
+
+  #send(method: string, path: string, headers: IncomingMessage['headers'], body: Buffer): Promise<UpstreamResponse> {
     return new Promise((resolve, reject) => {
       const upstream = httpRequest(
         {
           agent: this.#agent,
           host: this.#upstream.hostname,
           port: this.#upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
+          method,
+          path,
+          headers,
         },
         (response) => {
           readBody(response).then(

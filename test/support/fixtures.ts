@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { DynamoDBStore, type IdempotencyWarning } from '../../src/index.js';
-import { countCommands, createTable, type TestTable, testClient } from './dynamodb.js';
+import {
+  countCommands,
+  countRequests,
+  createTable,
+  endpoint,
+  type RequestCounts,
+  type TestTable,
+  testClient,
+} from './dynamodb.js';
 
 /** A Lambda context whose remaining time the test controls. */
 export function lambdaContext(remainingMs: number | (() => number) = 30_000, functionName = 'orders-fn'): Context {
@@ -55,26 +63,46 @@ export function warningSink(): {
   return { warnings, onWarning: (warning) => void warnings.push(warning), logger: { warn: () => undefined } };
 }
 
+/**
+ * How the fixture's store reaches DynamoDB: `lean`, the store's own transport (no `client`), as
+ * users get it by default; `sdk`, through an AWS SDK client passed as `client`.
+ */
+export type Transport = 'lean' | 'sdk';
+
 export interface StoreFixture {
+  /** An SDK client on the same endpoint, for tests that read or write the table directly. */
   readonly client: ReturnType<typeof testClient>;
   readonly table: TestTable;
   readonly store: DynamoDBStore;
-  readonly commands: ReturnType<typeof countCommands>;
+  readonly transport: Transport;
+  /** The store's requests, each counted once whatever its retries. */
+  readonly commands: RequestCounts;
   /** Whether the endpoint returns the old item with a failed condition (DynamoDB does, dynalite does not). */
   readonly returnsItemOnConditionFailure: boolean;
   /** The raw item of a record, as DynamoDB holds it. */
   rawItem(id: string): Promise<Record<string, unknown> | undefined>;
 }
 
-export async function storeFixture(): Promise<StoreFixture> {
+/** A fresh table and a store on it; by default the store's own lean transport, as users get it. */
+export async function storeFixture(transport: Transport = 'lean'): Promise<StoreFixture> {
   const client = testClient();
   const table = await createTable(client);
-  const commands = countCommands(client);
-  const store = new DynamoDBStore({ tableName: table.name, client });
+  let store: DynamoDBStore;
+  let commands: RequestCounts;
+  if (transport === 'sdk') {
+    const counted = testClient();
+    commands = countCommands(counted);
+    store = new DynamoDBStore({ tableName: table.name, client: counted });
+  } else {
+    const counter = await countRequests();
+    commands = counter;
+    store = new DynamoDBStore({ tableName: table.name, endpoint: counter.endpoint });
+  }
   return {
     client,
     table,
     store,
+    transport,
     commands,
     returnsItemOnConditionFailure: await returnsItemOnConditionFailure(client, table.name),
     async rawItem(id) {
@@ -111,4 +139,11 @@ export async function returnsItemOnConditionFailure(client: DynamoDBClient, tabl
 
 export function uniqueKey(): string {
   return `key-${randomUUID()}`;
+}
+
+/** What a store needs to reach the test endpoint on `transport`: an endpoint, or an SDK client. */
+export function transportOptions(
+  transport: Transport,
+): { readonly endpoint: string } | { readonly client: ReturnType<typeof testClient> } {
+  return transport === 'sdk' ? { client: testClient() } : { endpoint: endpoint() };
 }

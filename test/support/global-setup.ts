@@ -20,5 +20,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const server = await startDynalite();
   project.provide('dynamodbEndpoint', server.endpoint);
-  return server.stop;
+  // As a deployed function's environment would: `new DynamoDBStore({ tableName })` reaches it.
+  // Set before the test workers start, which inherit it.
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = server.endpoint;
+  return async () => {
+    delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+    await server.stop();
+  };
 }

@@ -1,0 +1,256 @@
+import { type ClientRequest, Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { IdempotencyConfigError } from '../../errors.js';
+import { createClockOffset } from './clock-offset.js';
+import { type AwsCredentials, type AwsCredentialsProvider, createCredentialSource } from './credentials.js';
+import { type ResolvedEndpoint, resolveEndpoint } from './endpoint.js';
+import {
+  CONTENT_TYPE,
+  type DynamoDBOperation,
+  type DynamoDBOutput,
+  decodeError,
+  decodeOutput,
+  encodeInput,
+  targetOf,
+} from './json-protocol.js';
+import { backoffMs, DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_ATTEMPTS, retryKindOf } from './retry.js';
+import { DynamoDBServiceError } from './service-error.js';
+import { signRequest } from './signer.js';
+import type { DynamoDBTransport, SendOptions } from './transport.js';
+
+/** Settings of the store's own transport; every one optional. */
+export interface DynamoDBTransportOptions {
+  /**
+   * The endpoint URL. Default: `AWS_ENDPOINT_URL_DYNAMODB`, else `AWS_ENDPOINT_URL`, else the
+   * Region's DynamoDB endpoint (with `AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT`), as the
+   * AWS SDK resolves it; so the same code reaches dynalite, DynamoDB Local or AWS.
+   */
+  readonly endpoint?: string;
+  /** The Region. Default `AWS_REGION` (Lambda sets it), else `AWS_DEFAULT_REGION`. */
+  readonly region?: string;
+  /**
+   * Credentials, or a function returning them (such as `fromTemporaryCredentials()` of
+   * `@aws-sdk/credential-providers`). Default: the function's execution role from the
+   * environment, else the container credentials endpoint, else the AWS SDK's default provider
+   * chain (profiles, SSO), imported only then.
+   */
+  readonly credentials?: AwsCredentials | AwsCredentialsProvider;
+  /** Attempts per request, the first included, as the AWS SDK's `maxAttempts`. Default 3. */
+  readonly maxAttempts?: number;
+  /** Longest wait for a new connection (TCP and TLS), in milliseconds. Default 1000. */
+  readonly connectTimeoutMs?: number;
+  /** Longest wait for one attempt's answer, in milliseconds; it is then retried. Default 3000. */
+  readonly requestTimeoutMs?: number;
+  /** Base of the exponential backoff between attempts, in milliseconds (five times it after throttling). Default 100. */
+  readonly retryBaseDelayMs?: number;
+}
+
+/** Opening a connection (TCP and TLS) takes milliseconds in a Region; a second means it is not coming. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 1000;
+/** One item request answers in milliseconds; an attempt unanswered after this is abandoned and retried. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 3000;
+/** Kept back from the invocation's deadline, for the caller to act on a failure. */
+const DEADLINE_RESERVE_MS = 100;
+/** The shortest attempt worth starting. */
+const MIN_ATTEMPT_MS = 100;
+/** As the SDK's handler: enough sockets for concurrent invocations (Lambda Managed Instances). */
+const MAX_SOCKETS = 50;
+
+/**
+ * DynamoDB over `node:https` with a keep-alive agent, signed with SigV4: the JSON protocol for
+ * the four item requests, the AWS SDK's endpoint, credential, retry and clock-skew behaviour, and
+ * the connect and per-attempt timeouts the SDK leaves unset.
+ */
+export function createHttpTransport(
+  options: DynamoDBTransportOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): DynamoDBTransport {
+  validateOptions(options);
+  // Resolved at construction, so a bad endpoint or Region fails at setup.
+  const resolved = resolveEndpoint(options, env);
+  const credentials = createCredentialSource(options.credentials, env);
+  const clock = createClockOffset();
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const baseDelayMs = options.retryBaseDelayMs ?? DEFAULT_BASE_DELAY_MS;
+  const secure = resolved?.url.protocol === 'https:';
+  const agent = secure
+    ? new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS })
+    : new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
+
+  async function attempt(
+    endpoint: ResolvedEndpoint,
+    operation: DynamoDBOperation,
+    body: Buffer,
+    timeoutMs: number,
+  ): Promise<DynamoDBOutput> {
+    const signed = signRequest(
+      {
+        host: endpoint.url.host,
+        path: endpoint.url.pathname,
+        headers: { 'Content-Type': CONTENT_TYPE, 'X-Amz-Target': targetOf(operation), 'Content-Length': String(body.byteLength) },
+        body,
+        region: endpoint.signingRegion,
+      },
+      await credentials.get(),
+      clock.now(),
+    );
+    const response = await exchange(endpoint.url, signed, body, { agent, secure, connectTimeoutMs, timeoutMs });
+    const clockCorrected = clock.observe(response.date);
+    if (response.statusCode >= 200 && response.statusCode < 300) return decodeOutput(response.body);
+    const error = decodeError(response.statusCode, response.errorType, response.requestId, response.body);
+    throw Object.assign(error, { clockCorrected });
+  }
+
+  return {
+    async send(operation: DynamoDBOperation, input: object, sendOptions: SendOptions = {}): Promise<DynamoDBOutput> {
+      if (resolved === undefined) {
+        throw new DynamoDBServiceError(
+          'ConfigurationError',
+          'No AWS Region: set AWS_REGION (Lambda sets it), pass the `region` option, or an `endpoint`.',
+        );
+      }
+      const body = Buffer.from(encodeInput(input));
+      const { deadline } = sendOptions;
+      for (let retry = 0; ; retry++) {
+        const left = deadline === undefined ? Number.POSITIVE_INFINITY : deadline - DEADLINE_RESERVE_MS - Date.now();
+        try {
+          return await attempt(resolved, operation, body, Math.min(requestTimeoutMs, Math.max(left, MIN_ATTEMPT_MS)));
+        } catch (error) {
+          const kind = retryKindOf(factsOf(error));
+          if (kind === undefined || retry + 1 >= maxAttempts) throw error;
+          const delay = backoffMs(kind, retry, baseDelayMs);
+          if (deadline !== undefined && Date.now() + delay + MIN_ATTEMPT_MS > deadline - DEADLINE_RESERVE_MS) throw error;
+          if (delay > 0) await sleep(delay);
+        }
+      }
+    },
+  };
+}
+
+function factsOf(error: unknown) {
+  const { name, statusCode, code, clockCorrected } = error as Partial<DynamoDBServiceError> & { clockCorrected?: boolean };
+  return { name: String(name), statusCode, code, clockCorrected };
+}
+
+interface RawResponse {
+  readonly statusCode: number;
+  readonly body: string;
+  readonly date: string | undefined;
+  readonly errorType: string | undefined;
+  readonly requestId: string | undefined;
+}
+
+interface ExchangeSettings {
+  readonly agent: HttpAgent;
+  readonly secure: boolean;
+  readonly connectTimeoutMs: number;
+  readonly timeoutMs: number;
+}
+
+/** One HTTP exchange, bounded twice: opening a new connection, and the whole attempt. */
+function exchange(url: URL, headers: Record<string, string>, body: Buffer, settings: ExchangeSettings): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const send = settings.secure ? httpsRequest : httpRequest;
+    const request: ClientRequest = send({
+      protocol: url.protocol,
+      hostname: url.hostname.replace(/^\[(.+)\]$/, '$1'),
+      port: url.port || undefined,
+      path: url.pathname,
+      method: 'POST',
+      headers,
+      agent: settings.agent,
+    });
+    const fail = (error: Error) => {
+      clearTimeout(attemptTimer);
+      clearTimeout(connectTimer);
+      reject(error);
+    };
+    const attemptTimer = setTimeout(
+      () => request.destroy(timeoutError(`DynamoDB did not answer within ${settings.timeoutMs} ms`)),
+      settings.timeoutMs,
+    );
+    let connectTimer: NodeJS.Timeout | undefined;
+    request.once('socket', (socket: Socket) => {
+      // A kept-alive socket is already connected: only a new one has a connect phase to bound.
+      if (!socket.connecting) return;
+      connectTimer = setTimeout(
+        () => request.destroy(timeoutError(`No connection to ${url.host} within ${settings.connectTimeoutMs} ms`)),
+        settings.connectTimeoutMs,
+      );
+      socket.once(settings.secure ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
+    });
+    // `on`, not `once`: a destroyed request can emit again, and an unheard 'error' would crash the process.
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      fail(
+        error.name === 'TimeoutError'
+          ? error
+          : new DynamoDBServiceError(error.name, error.message, { code: error.code, cause: error }),
+      );
+    });
+    request.once('response', (response: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', fail);
+      response.once('end', () => {
+        clearTimeout(attemptTimer);
+        clearTimeout(connectTimer);
+        resolve({
+          statusCode: response.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString('utf8'),
+          date: header(response, 'date'),
+          errorType: header(response, 'x-amzn-errortype'),
+          requestId: header(response, 'x-amzn-requestid'),
+        });
+      });
+    });
+    request.end(body);
+  });
+}
+
+function header(response: IncomingMessage, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function timeoutError(message: string): DynamoDBServiceError {
+  return new DynamoDBServiceError('TimeoutError', message);
+}
+
+function validateOptions(options: DynamoDBTransportOptions): void {
+  const number = (name: keyof DynamoDBTransportOptions, min: number, integer: boolean) => {
+    const value = options[name];
+    if (value === undefined) return;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+      throw new IdempotencyConfigError(
+        `DynamoDBStore option "${name}" must be ${integer ? 'an integer' : 'a finite number'} of at least ${min}, got ${String(value)}.`,
+      );
+    }
+  };
+  number('maxAttempts', 1, true);
+  number('connectTimeoutMs', 1, false);
+  number('requestTimeoutMs', 1, false);
+  number('retryBaseDelayMs', 0, false);
+  for (const name of ['endpoint', 'region'] as const) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
+      throw new IdempotencyConfigError(`DynamoDBStore option "${name}" must be a non-empty string.`);
+    }
+  }
+  const { credentials } = options;
+  if (
+    credentials !== undefined &&
+    typeof credentials !== 'function' &&
+    (credentials === null ||
+      typeof credentials !== 'object' ||
+      typeof credentials.accessKeyId !== 'string' ||
+      typeof credentials.secretAccessKey !== 'string')
+  ) {
+    throw new IdempotencyConfigError(
+      'DynamoDBStore option "credentials" must be { accessKeyId, secretAccessKey, sessionToken? } or a function returning them.',
+    );
+  }
+}
