@@ -12,17 +12,8 @@ export type {
   RecordHandler,
 } from './batch/batch-types.js';
 export { BatchFailedError, type BatchRecordFailure, MalformedRecordError, RecordNotProcessedError } from './batch/errors.js';
-export type { EventSourceKind } from './batch/event-source.js';
 export { idempotentBatch } from './batch/idempotent-batch.js';
 export type { BatchLogger, IdempotentBatchOptions } from './batch/options.js';
-export type { BatchResponse, KafkaBatchResponse, KafkaItemIdentifier } from './batch/partial-response.js';
-export type { ActiveMQEvent, ActiveMQMessage, RabbitMQEvent, RabbitMQMessage } from './batch/sources/amazon-mq.js';
-export type {
-  DocumentDBChangeEvent,
-  DocumentDBChangeRecord,
-  DocumentDBChangeStreamEvent,
-} from './batch/sources/documentdb.js';
-export type { PipesKinesisRecord } from './batch/sources/kinesis.js';
 export type { Attempt, Begin, IdempotencyEngine, InvocationRequest } from './engine/idempotency-engine.js';
 export { createIdempotencyEngine } from './engine/idempotency-engine.js';
 export type { IdempotencyOptions, WarningLogger } from './engine/options.js';
@@ -67,6 +58,15 @@ export {
 export { HttpProblemType } from './http/problem.js';
 export { REPLAYED_HEADER } from './http/replay.js';
 export { httpCallerOf, idempotencyKeyOf } from './http/request-identity.js';
+export type { ActiveMQEvent, ActiveMQMessage, RabbitMQEvent, RabbitMQMessage } from './lambda/event-sources/amazon-mq.js';
+export type {
+  DocumentDBChangeEvent,
+  DocumentDBChangeRecord,
+  DocumentDBChangeStreamEvent,
+} from './lambda/event-sources/documentdb.js';
+export type { EventSourceKind } from './lambda/event-sources/event-source.js';
+export type { PipesKinesisRecord } from './lambda/event-sources/kinesis.js';
+export type { BatchResponse, KafkaBatchResponse, KafkaItemIdentifier } from './lambda/event-sources/partial-response.js';
 export type { IdempotencyMiddleware, IdempotencyMiddlewareOptions, MiddyRequestLike } from './middleware/middy.js';
 export { idempotency } from './middleware/middy.js';
 export type {

@@ -1,6 +1,6 @@
+import type { EventSource, EventSourceKind } from '../lambda/event-sources/event-source.js';
+import type { BatchResponse, KafkaBatchResponse } from '../lambda/event-sources/partial-response.js';
 import { BatchFailedError } from './errors.js';
-import type { EventSource, EventSourceKind } from './event-source.js';
-import type { BatchResponse, KafkaBatchResponse } from './partial-response.js';
 import type { RecordOutcome } from './record-processor.js';
 
 const LABELS: Partial<Record<EventSourceKind, string>> = {

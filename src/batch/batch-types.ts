@@ -14,10 +14,10 @@ import type {
   SQSBatchResponse,
   SQSRecord,
 } from 'aws-lambda';
-import type { KafkaBatchResponse } from './partial-response.js';
-import type { ActiveMQEvent, ActiveMQMessage, RabbitMQEvent, RabbitMQMessage } from './sources/amazon-mq.js';
-import type { DocumentDBChangeRecord, DocumentDBChangeStreamEvent } from './sources/documentdb.js';
-import type { PipesKinesisRecord } from './sources/kinesis.js';
+import type { ActiveMQEvent, ActiveMQMessage, RabbitMQEvent, RabbitMQMessage } from '../lambda/event-sources/amazon-mq.js';
+import type { DocumentDBChangeRecord, DocumentDBChangeStreamEvent } from '../lambda/event-sources/documentdb.js';
+import type { PipesKinesisRecord } from '../lambda/event-sources/kinesis.js';
+import type { KafkaBatchResponse } from '../lambda/event-sources/partial-response.js';
 
 /** A record (or, for EventBridge, the event) one call of the record handler receives. */
 export type BatchRecord =

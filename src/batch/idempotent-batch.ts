@@ -1,14 +1,14 @@
 import type { Context, SQSRecord } from 'aws-lambda';
 import { createIdempotencyEngine } from '../engine/idempotency-engine.js';
 import { remainingTimeOf, scopeOf } from '../lambda/context.js';
+import { detectEvent } from '../lambda/event-sources/detect-event.js';
+import type { EventSource } from '../lambda/event-sources/event-source.js';
 import { runInInvocation } from '../lambda/invocation.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
 import { collectOutcomes } from '../observability/outcome-group.js';
 import { answerBatch, reportsPartially } from './batch-answer.js';
 import type { BatchEventOf, BatchRecord, IdempotentBatchHandler, RecordHandler } from './batch-types.js';
-import { detectEvent } from './detect-event.js';
 import { MalformedRecordError, RecordNotProcessedError } from './errors.js';
-import type { EventSource } from './event-source.js';
 import { type IdempotentBatchOptions, validateBatchOptions } from './options.js';
 import { createRecordProcessor, type RecordInput, type RecordOutcome, readRecordInput } from './record-processor.js';
 import { compileRecordSelector, type RecordReader, type RecordSelector } from './record-selector.js';

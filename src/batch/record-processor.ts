@@ -4,8 +4,8 @@ import type { IdempotencyEngine } from '../engine/idempotency-engine.js';
 import { isMissing } from '../engine/selector.js';
 import { MissingIdempotencyKeyError, UnstorableResultError } from '../errors.js';
 import { remainingTimeOf } from '../lambda/context.js';
+import type { EventSource } from '../lambda/event-sources/event-source.js';
 import { RecordNotProcessedError } from './errors.js';
-import type { EventSource } from './event-source.js';
 import type { RecordReader } from './record-selector.js';
 
 /** What the engine sees of one record: the material is read once, before the handler runs. */

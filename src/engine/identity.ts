@@ -1,4 +1,3 @@
-import { deliveryKeyOrInput } from '../batch/delivery-key.js';
 import { InvalidIdempotencyKeyError, MissingIdempotencyKeyError } from '../errors.js';
 import { hashMaterial } from './hash.js';
 import type { Report } from './reporter.js';
@@ -26,7 +25,8 @@ export interface IdentifyOptions<TInput> {
 export function createIdentifier<TInput>(
   options: IdentifyOptions<TInput>,
 ): (input: TInput, scope: string) => Identity | undefined {
-  const selectKey = compileSelector<TInput>(options.key ?? deliveryKeyOrInput, 'key');
+  // Without a key selector the whole input is the key; adapters pass their own default (a delivery's identity).
+  const selectKey = options.key === undefined ? (input: TInput): unknown => input : compileSelector(options.key, 'key');
   const selectPayload = options.payload === undefined ? undefined : compileSelector(options.payload, 'payload');
 
   function missingKey(reason: string, cause?: unknown): undefined {

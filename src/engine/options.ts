@@ -20,7 +20,8 @@ export interface IdempotencyOptions<TInput> {
    * that names each delivery, that identity, kept by every retry of the delivery (EventBridge
    * `id`; S3 bucket, key, version and sequencer; SNS topic and message id; Amazon MQ message ids;
    * DocumentDB resume tokens: see docs/sources.md); for any other input the whole input, which is
-   * rarely what you want for Lambda events: they carry per-delivery ids and timestamps.
+   * rarely what you want for Lambda events: they carry per-delivery ids and timestamps. An engine
+   * made with `createIdempotencyEngine` keys by the whole input unless given a selector.
    */
   readonly key?: Selector<TInput>;
   /**

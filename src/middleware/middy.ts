@@ -3,6 +3,7 @@ import { type Attempt, createIdempotencyEngine } from '../engine/idempotency-eng
 import type { IdempotencyOptions } from '../engine/options.js';
 import { type LambdaContextLike, remainingTimeOf, scopeOf } from '../lambda/context.js';
 import { durableExecutionOf, refuseDurableInvocationInput } from '../lambda/durable.js';
+import { deliveryKeyOrInput } from '../lambda/event-sources/delivery-key.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
 import { type HandlerOutcome, type HandlerOutcomeWatch, watchHandlerOutcome } from './handler-outcome.js';
 import { endScopedReads, scopeReadsToInvocation } from './invocation-scope.js';
@@ -98,7 +99,8 @@ export function idempotency<TEvent, TResult>(
 export function createIdempotencyMiddleware<TEvent, TResult>(
   options: IdempotencyMiddlewareOptions<TEvent, TResult>,
 ): IdempotencyMiddleware<TEvent, TResult> {
-  const engine = createIdempotencyEngine(options);
+  // Without a `key`, an event that names its delivery (EventBridge, S3, SNS...) is keyed by that identity.
+  const engine = createIdempotencyEngine<TEvent>({ ...options, key: options.key ?? deliveryKeyOrInput });
   // Keyed by Middy's request object: one claim per invocation, and only the one this middleware made.
   const claims = new WeakMap<object, { readonly attempt: Attempt; readonly watch: HandlerOutcomeWatch }>();
   const settle = (attempt: Attempt, outcome: HandlerOutcome) => settleAttempt(attempt, outcome, options.releaseWhen);

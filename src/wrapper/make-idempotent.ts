@@ -1,11 +1,11 @@
 import type { Context } from 'aws-lambda';
-import { deliveryKeyOrInput } from '../batch/delivery-key.js';
 import { createIdempotencyEngine } from '../engine/idempotency-engine.js';
 import type { IdempotencyOptions } from '../engine/options.js';
 import { compileSelector } from '../engine/selector.js';
 import { IdempotencyConfigError } from '../errors.js';
 import { isLambdaContext, remainingTimeOf, scopeOf } from '../lambda/context.js';
 import { durableExecutionOf, refuseDurableInvocationInput } from '../lambda/durable.js';
+import { deliveryKeyOrInput } from '../lambda/event-sources/delivery-key.js';
 import { invocationContext, runInInvocation } from '../lambda/invocation.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
 

@@ -19,6 +19,13 @@ describe('which record an invocation claims', () => {
     expect((await claim(input)).recordId).toBe(`${SCOPE}#${hashMaterial(input)}`);
   });
 
+  it("keys an event that names its delivery by the whole event too: the delivery's identity is the adapters' default", async () => {
+    const { claim } = spec({ key: undefined });
+    const event = { id: 'delivery-1', source: 'orders', 'detail-type': 'OrderPlaced', detail: { orderId: 'order-1' } };
+
+    expect((await claim(event as never)).recordId).toBe(`${SCOPE}#${hashMaterial(event)}`);
+  });
+
   it('extends the scope with name, and keyPrefix replaces it', async () => {
     expect((await spec({ name: 'charge-card' }).claim('order-1')).recordId).toBe(
       `${SCOPE}:charge-card#${hashMaterial('order-1')}`,

@@ -1,5 +1,5 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import type { EventSource } from '../event-source.js';
+import type { EventSource } from './event-source.js';
 
 /** One event per invocation, whose `id` EventBridge keeps on every retry of its delivery. */
 export const eventbridge: EventSource = {

@@ -1,5 +1,5 @@
 import type { SNSEventRecord } from 'aws-lambda';
-import type { EventSource } from '../event-source.js';
+import type { EventSource } from './event-source.js';
 
 /** An SNS notification: SNS gives each published message an id unique within its topic. */
 export const sns: EventSource = {

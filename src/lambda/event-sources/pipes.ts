@@ -1,6 +1,6 @@
 import { UnsupportedEventError } from '../../errors.js';
-import type { EventSource } from '../event-source.js';
 import { pipesDynamodb } from './dynamodb.js';
+import type { EventSource } from './event-source.js';
 import { pipesKinesis } from './kinesis.js';
 import { sqsSourceOf } from './sqs.js';
 

@@ -1,6 +1,6 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
-import type { EventSource } from '../event-source.js';
-import { itemIdentifierResponse } from '../partial-response.js';
+import type { EventSource } from './event-source.js';
+import { itemIdentifierResponse } from './partial-response.js';
 
 /**
  * A Kinesis record as a pipe delivers it: the fields the event source mapping nests under

@@ -1,7 +1,7 @@
 import type { MSKEvent, MSKRecord, SelfManagedKafkaEvent } from 'aws-lambda';
 import { MissingIdempotencyKeyError } from '../../errors.js';
-import { type EventSource, field, stringField } from '../event-source.js';
-import { type KafkaItemIdentifier, kafkaBatchResponse } from '../partial-response.js';
+import { type EventSource, field, stringField } from './event-source.js';
+import { type KafkaItemIdentifier, kafkaBatchResponse } from './partial-response.js';
 
 /** An Amazon MSK or self-managed Apache Kafka event: records listed under `"<topic>-<partition>"`. */
 export type KafkaEvent = MSKEvent | SelfManagedKafkaEvent;

@@ -1,11 +1,11 @@
-import { isMissing } from '../engine/selector.js';
-import { MissingIdempotencyKeyError } from '../errors.js';
+import { isMissing } from '../../engine/selector.js';
+import { MissingIdempotencyKeyError } from '../../errors.js';
+import { activeMQBatch, isActiveMQEvent, isRabbitMQEvent, rabbitMQBatch } from './amazon-mq.js';
+import { documentDBBatch, isDocumentDBEvent } from './documentdb.js';
 import type { EventSource } from './event-source.js';
-import { activeMQBatch, isActiveMQEvent, isRabbitMQEvent, rabbitMQBatch } from './sources/amazon-mq.js';
-import { documentDBBatch, isDocumentDBEvent } from './sources/documentdb.js';
-import { eventbridge, isEventBridgeEvent } from './sources/eventbridge.js';
-import { s3 } from './sources/s3.js';
-import { sns } from './sources/sns.js';
+import { eventbridge, isEventBridgeEvent } from './eventbridge.js';
+import { s3 } from './s3.js';
+import { sns } from './sns.js';
 
 /**
  * The key `idempotency()` and `makeIdempotent` use without a `key` option: for an event whose

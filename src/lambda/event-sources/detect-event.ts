@@ -1,15 +1,15 @@
-import { UnsupportedEventError } from '../errors.js';
+import { UnsupportedEventError } from '../../errors.js';
+import { activeMQBatch, isActiveMQEvent, isRabbitMQEvent, rabbitMQBatch } from './amazon-mq.js';
+import { documentDBBatch, isDocumentDBEvent } from './documentdb.js';
+import { dynamodb } from './dynamodb.js';
 import type { DetectedEvent, EventSource } from './event-source.js';
-import { activeMQBatch, isActiveMQEvent, isRabbitMQEvent, rabbitMQBatch } from './sources/amazon-mq.js';
-import { documentDBBatch, isDocumentDBEvent } from './sources/documentdb.js';
-import { dynamodb } from './sources/dynamodb.js';
-import { eventbridge, isEventBridgeEvent } from './sources/eventbridge.js';
-import { isKafkaEvent, kafkaBatch } from './sources/kafka.js';
-import { kinesis } from './sources/kinesis.js';
-import { pipesSourceOf } from './sources/pipes.js';
-import { s3 } from './sources/s3.js';
-import { sns } from './sources/sns.js';
-import { sqsSourceOf } from './sources/sqs.js';
+import { eventbridge, isEventBridgeEvent } from './eventbridge.js';
+import { isKafkaEvent, kafkaBatch } from './kafka.js';
+import { kinesis } from './kinesis.js';
+import { pipesSourceOf } from './pipes.js';
+import { s3 } from './s3.js';
+import { sns } from './sns.js';
+import { sqsSourceOf } from './sqs.js';
 
 const SUPPORTED =
   'an SQS, Kinesis, DynamoDB Streams, Kafka (MSK or self-managed), Amazon MQ, DocumentDB, S3 or SNS event, an EventBridge event, or a pipe batch (an array of SQS, Kinesis or DynamoDB records)';

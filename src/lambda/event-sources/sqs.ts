@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
-import type { EventSource } from '../event-source.js';
-import { itemIdentifierResponse } from '../partial-response.js';
+import type { EventSource } from './event-source.js';
+import { itemIdentifierResponse } from './partial-response.js';
 
 const messageIdOf = (record: unknown) => (record as SQSRecord).messageId;
 

@@ -1,5 +1,5 @@
 import { MissingIdempotencyKeyError } from '../../errors.js';
-import { type EventSource, field, stringField } from '../event-source.js';
+import { type EventSource, field, stringField } from './event-source.js';
 
 /** A message from an Amazon MQ for ActiveMQ broker, as Lambda delivers it. */
 export interface ActiveMQMessage {

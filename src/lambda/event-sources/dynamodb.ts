@@ -1,7 +1,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { canonicalJson } from '../../engine/canonical-json.js';
-import type { EventSource } from '../event-source.js';
-import { itemIdentifierResponse } from '../partial-response.js';
+import type { EventSource } from './event-source.js';
+import { itemIdentifierResponse } from './partial-response.js';
 
 const sequenceNumberOf = (record: unknown) => (record as DynamoDBRecord).dynamodb?.SequenceNumber ?? '';
 const eventIdOf = (record: unknown) => (record as DynamoDBRecord).eventID ?? '';

@@ -1,5 +1,5 @@
 import { canonicalJson } from '../../engine/canonical-json.js';
-import { type EventSource, field, stringField } from '../event-source.js';
+import { type EventSource, field, stringField } from './event-source.js';
 
 /** One change from an Amazon DocumentDB change stream (a MongoDB change event). */
 export interface DocumentDBChangeEvent {

@@ -1,5 +1,5 @@
 import type { S3EventRecord } from 'aws-lambda';
-import type { EventSource } from '../event-source.js';
+import type { EventSource } from './event-source.js';
 
 /**
  * An S3 event notification. Its identity is the object's event: bucket, key, version and the
