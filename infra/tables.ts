@@ -3,7 +3,7 @@
  * the tests) build their tables from these definitions, so a key or TTL change is made once.
  * Nothing here imports the CDK or the AWS SDK.
  */
-import { defaultAttributeNames } from '../src/stores/dynamodb-item.js';
+import { defaultAttributeNames } from '../src/stores/record-schema.js';
 
 /** DynamoDB scalar attribute types allowed in a key. */
 export type KeyAttributeType = 'S' | 'N' | 'B';

@@ -14,9 +14,9 @@ export type {
 export { BatchFailedError, type BatchRecordFailure, MalformedRecordError, RecordNotProcessedError } from './batch/errors.js';
 export { idempotentBatch } from './batch/idempotent-batch.js';
 export type { BatchLogger, IdempotentBatchOptions } from './batch/options.js';
-export type { Attempt, Begin, IdempotencyEngine, InvocationRequest } from './engine/idempotency-engine.js';
+export type { Claim, IdempotencyEngine, InvocationDecision, InvocationRequest } from './engine/idempotency-engine.js';
 export { createIdempotencyEngine } from './engine/idempotency-engine.js';
-export type { IdempotencyOptions, WarningLogger } from './engine/options.js';
+export type { IdempotencyOptions } from './engine/options.js';
 export type { IdempotencyRecord, RecordStatus, StoredResult } from './engine/record.js';
 export type { Selector } from './engine/selector.js';
 export type { ResultSerializer } from './engine/serializer.js';
@@ -29,6 +29,7 @@ export type {
   IdempotencyStore,
   ReleaseRequest,
 } from './engine/store.js';
+export type { WarningLogger } from './engine/warn.js';
 export {
   CorruptRecordError,
   IdempotencyConfigError,
@@ -47,14 +48,9 @@ export {
   UnsupportedEventError,
 } from './errors.js';
 export type { CallerIdentity } from './http/caller.js';
-export type { HttpEvent, HttpEventShape, HttpRequestView, HttpResponse } from './http/http-event.js';
-export {
-  defaultHttpScope,
-  type HttpIdempotencyOptions,
-  type HttpScopeRequest,
-  httpIdempotency,
-  isRetryableStatus,
-} from './http/http-idempotency.js';
+export type { HttpEvent, HttpRequestView, HttpResponse } from './http/http-event.js';
+export { httpIdempotency } from './http/http-idempotency.js';
+export { defaultKeyNamespace, type HttpIdempotencyOptions, isRetryableStatus } from './http/http-options.js';
 export { HttpProblemType } from './http/problem.js';
 export { REPLAYED_HEADER } from './http/replay.js';
 export { httpCallerOf, idempotencyKeyOf } from './http/request-identity.js';
@@ -79,7 +75,7 @@ export type {
   ReplayInfo,
   ResponseHook,
 } from './observability/outcome.js';
-export type { DynamoDBAttributeNames } from './stores/dynamodb-item.js';
 export { DynamoDBStore, type DynamoDBStoreOptions } from './stores/dynamodb-store.js';
+export type { DynamoDBAttributeNames } from './stores/record-schema.js';
 export type { ArgsSelector, LambdaHandlerArgs, MakeIdempotentOptions } from './wrapper/make-idempotent.js';
 export { makeIdempotent } from './wrapper/make-idempotent.js';

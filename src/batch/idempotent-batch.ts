@@ -112,7 +112,7 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
     });
     // Positions, not record objects, identify records: a test may put one object in twice.
     const outcomes: (RecordOutcome | undefined)[] = records.map(() => undefined);
-    const settle = (index: number, outcome: RecordOutcome): boolean => {
+    const recordOutcome = (index: number, outcome: RecordOutcome): boolean => {
       const record = records[index] as TRecord;
       outcomes[index] = outcome;
       if (outcome.kind === 'failed') logFailure(source, record, index, outcome.error);
@@ -138,11 +138,11 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
         groupOf: (index) => groups[index],
         run: async (index) => {
           const error = unreadable.get(index);
-          return settle(index, error ? { kind: 'failed', error } : await process(records[index] as TRecord, index));
+          return recordOutcome(index, error ? { kind: 'failed', error } : await process(records[index] as TRecord, index));
         },
         block: (index, failedIndex) => {
           const error = new RecordNotProcessedError(identifierAt(index), identifierAt(failedIndex), 'ordering');
-          settle(index, { kind: 'failed', error });
+          recordOutcome(index, { kind: 'failed', error });
         },
       }),
     );

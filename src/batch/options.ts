@@ -1,5 +1,6 @@
-import type { IdempotencyOptions, WarningLogger } from '../engine/options.js';
+import type { IdempotencyOptions } from '../engine/options.js';
 import type { Selector } from '../engine/selector.js';
+import type { WarningLogger } from '../engine/warn.js';
 import { IdempotencyConfigError } from '../errors.js';
 
 /** Where record failures and warnings are logged. `console`, pino and the Powertools Logger fit. */

@@ -69,20 +69,20 @@ export function createRecordProcessor<TRecord>(
 
   async function claimAndRun(record: TRecord, itemIdentifier: string, input: RecordInput): Promise<RecordOutcome> {
     try {
-      const begun = await engine.begin({ input, scope, remainingTimeMs: remainingTimeOf(context) });
-      if (begun.kind === 'replay') return { kind: 'duplicate', value: begun.value };
+      const decision = await engine.begin({ input, scope, remainingTimeMs: remainingTimeOf(context) });
+      if (decision.kind === 'replay') return { kind: 'duplicate', value: decision.value };
       let value: unknown;
       try {
         value = await handler(record, context);
       } catch (error) {
-        if (begun.kind === 'claimed') await begun.attempt.fail();
+        if (decision.kind === 'claimed') await decision.claim.release();
         return { kind: 'failed', error };
       }
-      if (begun.kind === 'claimed') {
+      if (decision.kind === 'claimed') {
         // The handler ran, so the record is done whatever happens to its result: the engine keeps
         // an unstorable result as an error marker and reports a write that kept failing.
         try {
-          await begun.attempt.complete(value);
+          await decision.claim.complete(value);
         } catch (error) {
           options.warn(itemIdentifier, error);
         }

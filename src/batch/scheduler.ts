@@ -6,7 +6,7 @@ export interface ScheduleOptions {
   readonly groupOf: (index: number) => string | undefined;
   /** Runs one item; resolves false when it failed. Expected not to throw. */
   readonly run: (index: number) => Promise<boolean>;
-  /** Settles an item that will not run because `failed`, earlier in its group, failed. */
+  /** Ends an item that will not run because `failed`, earlier in its group, failed. */
   readonly block: (index: number, failed: number) => void;
 }
 

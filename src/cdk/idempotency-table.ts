@@ -11,7 +11,7 @@ import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { type DynamoDBAttributeNames, defaultAttributeNames } from '../stores/dynamodb-item.js';
+import { type DynamoDBAttributeNames, defaultAttributeNames } from '../stores/record-schema.js';
 
 /** The only DynamoDB actions `DynamoDBStore` sends: claim, read, complete, release. */
 export const idempotencyActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;

@@ -65,7 +65,7 @@ export interface IdempotencyAlarmOptions {
   readonly leaseLost?: number;
   /** Alarm when results that could not be stored reach this many (duplicates may then run again). */
   readonly resultsNotPersisted?: number;
-  /** Alarm when claims left unsettled by timed-out invocations (`ClaimAbandoned`) reach this many. */
+  /** Alarm when claims left unfinished by timed-out invocations (`ClaimAbandoned`) reach this many. */
   readonly abandonedClaims?: number;
   /** Alarm when in-progress refusals exceed this many per minute in 3 of 5 minutes (a retry storm). */
   readonly inProgressRefusalsPerMinute?: number;
@@ -158,7 +158,7 @@ export class IdempotencyMonitoring extends Construct {
         'LeaseLost',
         options.leaseLost,
         OUTCOME_METRICS['lease-lost'],
-        'Claims were taken over before their holder settled them: the in-progress timeout is shorter than the work, or records were evicted mid-run.',
+        'Claims were taken over before their holder finished them: the in-progress timeout is shorter than the work, or records were evicted mid-run.',
       ],
       [
         'ResultsNotPersisted',

@@ -7,12 +7,15 @@ export function explainAwsError(error: unknown, table: string, region: string | 
   const message = error instanceof Error ? error.message : String(error);
   const where = region ? `region ${region}` : 'the configured region';
   if (name === 'ResourceNotFoundException') {
-    return new CliError(`Table "${table}" does not exist in ${where}. Check --table, and --region or AWS_REGION.`, ExitCode.aws);
+    return new CliError(
+      `Table "${table}" does not exist in ${where}. Check --table, and --region or AWS_REGION.`,
+      ExitCode.storeSetup,
+    );
   }
   if (name === 'CredentialsProviderError' || /credential/i.test(message)) {
     return new CliError(
       `No usable AWS credentials: ${message}. Set AWS_PROFILE (after "aws sso login"), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`,
-      ExitCode.aws,
+      ExitCode.storeSetup,
     );
   }
   if (
@@ -20,13 +23,13 @@ export function explainAwsError(error: unknown, table: string, region: string | 
   ) {
     return new CliError(
       `AWS refused the credentials (${name}): refresh them, or check that they belong to ${where}.`,
-      ExitCode.aws,
+      ExitCode.storeSetup,
     );
   }
   if (name === 'AccessDeniedException') {
     return new CliError(
       `Access denied on table "${table}": ${message}. The caller needs dynamodb:GetItem, Scan and DeleteItem on it.`,
-      ExitCode.aws,
+      ExitCode.storeSetup,
     );
   }
   if (name === 'ValidationException' && /key element does not match the schema/i.test(message)) {
@@ -42,12 +45,12 @@ export function explainAwsError(error: unknown, table: string, region: string | 
     );
   }
   if (/region is missing/i.test(message)) {
-    return new CliError('No AWS region: pass --region or set AWS_REGION.', ExitCode.aws);
+    return new CliError('No AWS region: pass --region or set AWS_REGION.', ExitCode.storeSetup);
   }
   if (/ECONNREFUSED|ENOTFOUND|getaddrinfo/.test(message)) {
     return new CliError(
       `Cannot reach DynamoDB (${message}). Check --region, or AWS_ENDPOINT_URL_DYNAMODB when using a local endpoint.`,
-      ExitCode.aws,
+      ExitCode.storeSetup,
     );
   }
   return new CliError(`DynamoDB request failed: ${name}: ${message}`, ExitCode.unexpected);

@@ -24,7 +24,7 @@ const identify = createIdentifier<unknown>({
   name: undefined,
   keyPrefix: undefined,
   requireKey: true,
-  report: () => undefined,
+  warn: () => undefined,
 });
 
 /** The record id the code derives for this key material and scope. */

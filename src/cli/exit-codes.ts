@@ -9,8 +9,8 @@ export const ExitCode = {
   notFound: 3,
   /** Evict refused: the record changed since it was inspected, or needs `--force`. */
   refused: 4,
-  /** AWS could not be reached as configured: missing table, region or credentials. */
-  aws: 5,
+  /** The store could not be reached as configured: a missing table, Region or credentials; Redis unreachable, refusing the credentials, or no "redis" package. */
+  storeSetup: 5,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

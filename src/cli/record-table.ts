@@ -14,7 +14,7 @@ import {
   itemToRecord,
   type RecordKeyLayout,
   recordKey,
-} from '../stores/dynamodb-item.js';
+} from '../stores/record-schema.js';
 import type { RecordFilter, RecordSource, ScanPage } from './record-source.js';
 
 export interface TableTarget {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { type DynamoDBAttributeNames, defaultAttributeNames } from '../stores/dynamodb-item.js';
+import { type DynamoDBAttributeNames, defaultAttributeNames } from '../stores/record-schema.js';
 import { explainAwsError } from './aws-errors.js';
 import { deriveRecordId } from './derive-id.js';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';

@@ -34,7 +34,7 @@ async function loadRedis(): Promise<RedisModule> {
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
       throw new CliError(
         '--redis-url needs the "redis" package (node-redis v5), an optional peer of lambda-idempotency: run "npm install redis" beside it.',
-        ExitCode.aws,
+        ExitCode.storeSetup,
       );
     }
     throw error;
@@ -47,13 +47,13 @@ function redisProblem(url: string, error: unknown): CliError {
   if (/NOAUTH|WRONGPASS|invalid password|invalid username/i.test(message)) {
     return new CliError(
       `${where} refused the credentials (${message}): put them in the URL, redis://user:password@host:port.`,
-      ExitCode.aws,
+      ExitCode.storeSetup,
     );
   }
   if (/ECONNREFUSED|ENOTFOUND|getaddrinfo|ETIMEDOUT|timeout|Socket closed|ECONNRESET/i.test(message)) {
     return new CliError(
       `Cannot reach ${where} (${message}). Check the host and port, and use rediss:// where the server requires TLS (ElastiCache with in-transit encryption).`,
-      ExitCode.aws,
+      ExitCode.storeSetup,
     );
   }
   return new CliError(`Redis request to ${where} failed: ${message}`, ExitCode.unexpected);

@@ -1,9 +1,9 @@
 import { announceDisabled, isIdempotencyDisabled } from '../lambda/kill-switch.js';
-import type { Begin, IdempotencyEngine, InvocationRequest } from './idempotency-engine.js';
+import { engineFromBegin } from './engine-from-begin.js';
+import type { IdempotencyEngine, InvocationDecision, InvocationRequest } from './idempotency-engine.js';
 import type { IdempotencyOptions } from './options.js';
-import { engineOf } from './run-once.js';
 
-const UNKEYED: Begin = { kind: 'unkeyed' };
+const UNKEYED: InvocationDecision = { kind: 'unkeyed' };
 
 /**
  * The kill switch around an engine: while it is on, every invocation runs unkeyed. Read once, at
@@ -16,11 +16,11 @@ export function withKillSwitch<TInput>(
 ): IdempotencyEngine<TInput> {
   if (!isIdempotencyDisabled(options.disabled)) return engine;
   const logger = options.logger ?? console;
-  const begin = (_request: InvocationRequest<TInput>): Promise<Begin> => {
+  const begin = (_request: InvocationRequest<TInput>): Promise<InvocationDecision> => {
     announceDisabled(logger);
     return Promise.resolve(UNKEYED);
   };
-  return engineOf(begin);
+  return engineFromBegin(begin);
 }
 
 /**
@@ -33,16 +33,16 @@ export function withResponseHook<TInput>(
 ): IdempotencyEngine<TInput> {
   if (options.responseHook === undefined) return engine;
   const logger = options.logger ?? console;
-  const begin = (request: InvocationRequest<TInput>): Promise<Begin> =>
+  const begin = (request: InvocationRequest<TInput>): Promise<InvocationDecision> =>
     engine
       .begin(request)
-      .then((begun) => (begun.kind === 'replay' ? { ...begun, value: adjustReplay(begun, options, logger) } : begun));
-  return engineOf(begin);
+      .then((begun) => (begun.kind === 'replay' ? { ...begun, value: applyResponseHook(begun, options, logger) } : begun));
+  return engineFromBegin(begin);
 }
 
 /** The replayed value after `options.responseHook`; the stored one when the hook throws. */
-export function adjustReplay(
-  replay: Extract<Begin, { kind: 'replay' }>,
+export function applyResponseHook(
+  replay: Extract<InvocationDecision, { kind: 'replay' }>,
   options: Pick<IdempotencyOptions<unknown>, 'responseHook'>,
   logger: NonNullable<IdempotencyOptions<unknown>['logger']>,
 ): unknown {

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CorruptRecordError, InProgressError, PayloadMismatchError, UnstorableResultError } from '../errors.js';
-import { type Attempt, type AttemptContext, createAttempt } from './attempt.js';
+import { type Claim, type ClaimContext, createClaim } from './claim.js';
 import { withKillSwitch, withResponseHook } from './controls.js';
+import { engineFromBegin } from './engine-from-begin.js';
 import { sha256Base64url } from './hash.js';
 import { createIdentifier, type Identity } from './identity.js';
 import { instrumentOf } from './instrumentation.js';
@@ -9,13 +10,12 @@ import { newLease } from './lease.js';
 import { LruCache } from './lru-cache.js';
 import type { IdempotencyOptions } from './options.js';
 import { epochSeconds, hasExpired, type IdempotencyRecord, isLapsed, lapseJudgedAt, type StoredResult } from './record.js';
-import { createReporter } from './reporter.js';
 import { createResultCodec } from './result-codec.js';
-import { engineOf } from './run-once.js';
 import { jsonSerializer } from './serializer.js';
 import { validateOptions } from './validate-options.js';
+import { createWarn } from './warn.js';
 
-export type { Attempt } from './attempt.js';
+export type { Claim } from './claim.js';
 
 /** What an adapter knows about one invocation. */
 export interface InvocationRequest<TInput> {
@@ -33,8 +33,8 @@ export interface InvocationRequest<TInput> {
   readonly durableExecutionId?: string;
 }
 
-/** What `begin` decided: replay a stored value, run under a claim the caller must settle, or run without idempotency. */
-export type Begin =
+/** What `begin` decided: replay a stored value, run under a claim the caller must finish, or run without idempotency. */
+export type InvocationDecision =
   | {
       readonly kind: 'replay';
       readonly value: unknown;
@@ -43,17 +43,17 @@ export type Begin =
       /** True when the result came from this container's local cache, without a request. */
       readonly fromCache: boolean;
     }
-  | { readonly kind: 'claimed'; readonly attempt: Attempt }
+  | { readonly kind: 'claimed'; readonly claim: Claim }
   /** No key and `requireKey: false`: run the handler without idempotency. */
   | { readonly kind: 'unkeyed' };
 
 /**
  * The record state machine, free of any event source or database. Adapters (the Middy
- * middleware, `makeIdempotent`) call `begin` and then settle the attempt, or simply `run`.
+ * middleware, `makeIdempotent`) call `begin` and then finish the claim, or simply `run`.
  */
 export interface IdempotencyEngine<TInput> {
-  /** Looks the key up and claims it when no live record holds it. A `claimed` answer must be settled once: `attempt.complete(result)`, `attempt.fail()`, or `attempt.abandon()` when the invocation ends while the handler may still run. */
-  begin(request: InvocationRequest<TInput>): Promise<Begin>;
+  /** Looks the key up and claims it when no live record holds it. A `claimed` decision must be finished once: `claim.complete(result)`, `claim.release()`, or `claim.abandon()` when the invocation ends while the handler may still run. */
+  begin(request: InvocationRequest<TInput>): Promise<InvocationDecision>;
   /** begin, run the handler once if claimed, then complete or fail. */
   run<R>(request: InvocationRequest<TInput>, handler: () => Promise<R>): Promise<R>;
 }
@@ -84,7 +84,7 @@ const DEFAULT_WAIT_INITIAL_DELAY_MS = 50;
 const DEFAULT_WAIT_MAX_DELAY_MS = 1000;
 /** The first claim, and one more when the record it met had vanished or lapsed. */
 const CLAIM_TRIES = 2;
-const UNKEYED: Begin = { kind: 'unkeyed' };
+const UNKEYED: InvocationDecision = { kind: 'unkeyed' };
 const CLAIM_AGAIN = Symbol('claim again');
 
 /** Builds the engine behind every adapter, for event sources this package does not cover. Options are validated here: an unusable one throws `IdempotencyConfigError` at setup, not at the first invocation. */
@@ -102,14 +102,14 @@ function buildEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEn
   const clock = options.clock ?? Date.now;
   const skew = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
   const judgedAt = () => lapseJudgedAt(clock(), skew);
-  const report = createReporter(options.logger ?? console, options.onWarning);
+  const warn = createWarn(options.logger ?? console, options.onWarning);
   const identify = createIdentifier({
     key: options.key,
     payload: options.payload,
     keyPrefix: options.keyPrefix,
     name: options.name,
     requireKey: options.requireKey ?? true,
-    report,
+    warn,
   });
   const cache = options.localCache
     ? new LruCache<CachedResult>(options.localCache === true ? DEFAULT_CACHE_ENTRIES : options.localCache.maxEntries)
@@ -120,11 +120,11 @@ function buildEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEn
     favour: store.compression?.favour ?? 'size',
     maxResultBytes: store.maxResultBytes,
   });
-  const attemptContext: AttemptContext = {
+  const claimContext: ClaimContext = {
     store,
     codec,
     clock,
-    report,
+    warn,
     ttlSeconds: options.ttlSeconds ?? DEFAULT_TTL_SECONDS,
     onCompleted: remember,
   };
@@ -142,7 +142,7 @@ function buildEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEn
     }
   }
 
-  function replay(identity: Identity, result: StoredResult | undefined, expiresAt: number): Begin {
+  function replay(identity: Identity, result: StoredResult | undefined, expiresAt: number): InvocationDecision {
     if (result === undefined) throw new CorruptRecordError(identity.id, 'it is COMPLETED but holds no result');
     let expanded: StoredResult;
     try {
@@ -161,7 +161,7 @@ function buildEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEn
     }
   }
 
-  function fromCache(identity: Identity): Begin | undefined {
+  function fromCache(identity: Identity): InvocationDecision | undefined {
     const cached = cache?.get(identity.id);
     if (cached === undefined) return undefined;
     if (hasExpired(cached.expiresAt, clock())) {
@@ -173,13 +173,13 @@ function buildEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEn
   }
 
   /** Decides what an existing record means for us; polls while it is in progress and waiting is on. */
-  async function settle(
+  async function decideOnExisting(
     identity: Identity,
     lease: string,
     found: IdempotencyRecord | undefined,
     waitUntil: number,
     deadline: number | undefined,
-  ): Promise<Begin | typeof CLAIM_AGAIN> {
+  ): Promise<InvocationDecision | typeof CLAIM_AGAIN> {
     let record = found;
     let delay = wait?.initialDelayMs ?? DEFAULT_WAIT_INITIAL_DELAY_MS;
     for (;;) {
@@ -188,7 +188,7 @@ function buildEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEn
         // A durable execution replayed after its own result was stored (it ended before the SDK saw it).
         if (record.status === 'COMPLETED') return replay(identity, record.result, record.expiresAt);
         // Our own claim: a write whose response was lost and was retried, or a durable execution's replay.
-        return { kind: 'claimed', attempt: createAttempt(attemptContext, identity, lease, deadline) };
+        return { kind: 'claimed', claim: createClaim(claimContext, identity, lease, deadline) };
       }
       if (isLapsed(record, judgedAt())) return CLAIM_AGAIN;
       assertSamePayload(identity, record.fingerprint);
@@ -200,7 +200,7 @@ function buildEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEn
     }
   }
 
-  async function begin(request: InvocationRequest<TInput>): Promise<Begin> {
+  async function begin(request: InvocationRequest<TInput>): Promise<InvocationDecision> {
     const identity = identify(request.input, request.scope);
     if (identity === undefined) return UNKEYED;
     const cached = fromCache(identity);
@@ -227,14 +227,14 @@ function buildEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEn
         fingerprint: identity.fingerprint,
         inProgressUntil,
         // A claim must not lapse through its window before its holder could have finished.
-        expiresAt: Math.max(epochSeconds(claimNow) + attemptContext.ttlSeconds, Math.ceil(inProgressUntil / 1000)),
+        expiresAt: Math.max(epochSeconds(claimNow) + claimContext.ttlSeconds, Math.ceil(inProgressUntil / 1000)),
         now: lapseJudgedAt(claimNow, skew),
         deadline,
       });
-      if (outcome.claimed) return { kind: 'claimed', attempt: createAttempt(attemptContext, identity, lease, deadline) };
+      if (outcome.claimed) return { kind: 'claimed', claim: createClaim(claimContext, identity, lease, deadline) };
       lastSeen = outcome.existing ?? lastSeen;
-      const settled = await settle(identity, lease, outcome.existing, waitUntil, deadline);
-      if (settled !== CLAIM_AGAIN) return settled;
+      const decision = await decideOnExisting(identity, lease, outcome.existing, waitUntil, deadline);
+      if (decision !== CLAIM_AGAIN) return decision;
     }
     throw new InProgressError(identity.id, lastSeen?.inProgressUntil);
   }
@@ -248,7 +248,7 @@ function buildEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEn
       : Math.max(request.remainingTimeMs, MIN_CLAIM_MS);
   }
 
-  return engineOf(begin);
+  return engineFromBegin(begin);
 }
 
 /**

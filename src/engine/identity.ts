@@ -1,7 +1,7 @@
 import { InvalidIdempotencyKeyError, MissingIdempotencyKeyError } from '../errors.js';
 import { hashMaterial } from './hash.js';
-import type { Report } from './reporter.js';
 import { compileSelector, explainPath, isMissing, type Selector } from './selector.js';
+import type { Warn } from './warn.js';
 
 /** Which record an invocation maps to, and the payload it must match. */
 export interface Identity {
@@ -15,7 +15,7 @@ export interface IdentifyOptions<TInput> {
   readonly keyPrefix: string | undefined;
   readonly name: string | undefined;
   readonly requireKey: boolean;
-  readonly report: Report;
+  readonly warn: Warn;
 }
 
 /**
@@ -32,7 +32,7 @@ export function createIdentifier<TInput>(
   function missingKey(reason: string, cause?: unknown): undefined {
     const error = new MissingIdempotencyKeyError(`No idempotency key: ${reason}.`, cause === undefined ? undefined : { cause });
     if (options.requireKey) throw error;
-    options.report(error);
+    options.warn(error);
     return undefined;
   }
 

@@ -3,12 +3,7 @@ import type { OutcomeSink, ResponseHook } from '../observability/outcome.js';
 import type { Selector } from './selector.js';
 import type { ResultSerializer } from './serializer.js';
 import type { IdempotencyStore } from './store.js';
-
-/** Where warnings go besides `onWarning`. Any logger with a `warn` method fits (console, pino, Powertools). */
-export interface WarningLogger {
-  /** Logs one reported problem: its message, and structured details that always include the problem's `name`. */
-  warn(message: string, details?: Record<string, unknown>): void;
-}
+import type { WarningLogger } from './warn.js';
 
 /** Options shared by the Middy middleware and `makeIdempotent`. */
 export interface IdempotencyOptions<TInput> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hashMaterial } from '../engine/hash.js';
 import { parseJsonLossless } from '../engine/lossless-json.js';
-import type { HttpRequestView } from './http-event.js';
+import type { ParsedHttpRequest } from './http-event.js';
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 
@@ -12,7 +12,7 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
  * key order is still retrying; any other body counts by its decoded bytes. Numbers count by their
  * exact value (`1.0` is `1`, `9007199254740993` is not `9007199254740992`).
  */
-export function fingerprintMaterial(request: HttpRequestView, headerNames: readonly string[]): Record<string, unknown> {
+export function fingerprintMaterial(request: ParsedHttpRequest, headerNames: readonly string[]): Record<string, unknown> {
   return {
     path: request.path,
     query: [...request.query].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
@@ -21,7 +21,7 @@ export function fingerprintMaterial(request: HttpRequestView, headerNames: reado
   };
 }
 
-function bodyMaterial(request: HttpRequestView): unknown {
+function bodyMaterial(request: ParsedHttpRequest): unknown {
   const { body } = request;
   // A body parser ran first: the value it parsed fingerprints as the same JSON text would.
   if (request.parsedBody !== undefined) return { json: hashMaterial(request.parsedBody) };

@@ -8,6 +8,7 @@ import type {
   LambdaFunctionURLEvent,
   LambdaFunctionURLResult,
 } from 'aws-lambda';
+import type { CallerIdentity } from './caller.js';
 
 /** The HTTP events the middleware understands: REST API (v1), HTTP API (v2), Function URLs and ALB. */
 export type HttpEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2 | LambdaFunctionURLEvent | ALBEvent;
@@ -15,13 +16,16 @@ export type HttpEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2 | LambdaFu
 /** What a handler behind those sources returns (HTTP API v2 and Function URLs also take plain values). */
 export type HttpResponse = APIGatewayProxyResult | APIGatewayProxyResultV2 | LambdaFunctionURLResult | ALBResult;
 
-/** Which family of event a request came in, which decides the response's header layout. */
-export type HttpEventShape = 'rest' | 'http' | 'alb';
-
-/** One HTTP request, the same whatever the event source. */
+/**
+ * One HTTP request, the same whatever the event source, with the caller the source vouches for:
+ * what `keyNamespace` receives.
+ */
 export interface HttpRequestView {
-  /** The event family: REST API (`rest`), HTTP API or Function URL (`http`), or ALB (`alb`). */
-  readonly shape: HttpEventShape;
+  /**
+   * The event family, which decides the response's header layout: REST API (`rest`), HTTP API or
+   * Function URL (`http`), or ALB (`alb`).
+   */
+  readonly shape: 'rest' | 'http' | 'alb';
   /** Upper case, e.g. `POST`. */
   readonly method: string;
   /** The path the client asked for, e.g. `/payments/42`. */
@@ -41,7 +45,15 @@ export interface HttpRequestView {
   readonly parsedBody?: unknown;
   /** Whether the event carries multi-value headers, so responses must too (ALB, REST). */
   readonly multiValueHeaders: boolean;
+  /** The caller the event source vouches for; undefined for anonymous requests. */
+  readonly caller: CallerIdentity | undefined;
 }
+
+/** A request as read from its event, before its caller is known. */
+export type ParsedHttpRequest = Omit<HttpRequestView, 'caller'>;
+
+/** Which family of event a request came in. */
+export type HttpEventShape = HttpRequestView['shape'];
 
 type HeaderRecord = Record<string, string | undefined> | null | undefined;
 type MultiHeaderRecord = Record<string, string[] | undefined> | null | undefined;
@@ -55,7 +67,7 @@ function isAlb(event: HttpEvent): event is ALBEvent {
 }
 
 /** Detects the event source and reads the request out of it. Returns undefined for non-HTTP events. */
-export function describeHttpRequest(event: unknown): HttpRequestView | undefined {
+export function describeHttpRequest(event: unknown): ParsedHttpRequest | undefined {
   if (event === null || typeof event !== 'object') return undefined;
   const http = event as HttpEvent;
   if (isV2(http)) {

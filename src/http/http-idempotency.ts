@@ -1,78 +1,26 @@
-import type { IdempotencyOptions, WarningLogger } from '../engine/options.js';
-import { IdempotencyConfigError, InProgressError, PayloadMismatchError, UnsupportedEventError } from '../errors.js';
+import type { WarningLogger } from '../engine/warn.js';
+import { UnsupportedEventError } from '../errors.js';
 import { isIdempotencyDisabled } from '../lambda/kill-switch.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
 import {
+  bindHandlerToInvocation,
   createIdempotencyMiddleware,
   type IdempotencyMiddleware,
   type MiddyRequestLike,
-  scopeToInvocation,
 } from '../middleware/middy.js';
-import { type CallerIdentity, callerOf, DEFAULT_AUTHORIZER_CONTEXT_KEYS, hasUnnamedAuthorizerContext } from './caller.js';
+import { callerOf, hasUnnamedAuthorizerContext } from './caller.js';
 import { fingerprintMaterial } from './fingerprint.js';
-import { describeHttpRequest, type HttpEvent, type HttpRequestView, type HttpResponse } from './http-event.js';
-import { IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH, readIdempotencyKey } from './idempotency-key-header.js';
-import { HttpProblemType, type Problem, problemResponse } from './problem.js';
-import { markReplayed, statusOf } from './replay.js';
-
-/** A request as the scope hook sees it: the HTTP request and who sent it. */
-export interface HttpScopeRequest extends HttpRequestView {
-  /** The caller the event source vouches for; undefined for anonymous requests. */
-  readonly caller: CallerIdentity | undefined;
-}
-
-/** Options of {@link httpIdempotency}: the shared options, minus the key, which is the header. */
-export interface HttpIdempotencyOptions extends Omit<IdempotencyOptions<HttpEvent>, 'key' | 'payload' | 'requireKey'> {
-  /** Methods that use idempotency keys. Default `['POST', 'PATCH']`; every other method passes through. */
-  readonly methods?: readonly string[];
-  /** Answer 400 when one of `methods` comes without a key (default `true`); `false` lets it run unprotected. */
-  readonly requireKey?: boolean;
-  /**
-   * Which records a key lives in, beside the function: any JSON value. Default: method, route and
-   * caller, so the same key sent by two callers, or to two routes, never shares a response.
-   */
-  readonly scope?: (request: HttpScopeRequest) => unknown;
-  /**
-   * The entries of a Lambda authorizer's `context` that identify the caller: read from
-   * `requestContext.authorizer.lambda` (HTTP API) or beside the principal in
-   * `requestContext.authorizer` (REST API, whose `principalId` always counts). Only these enter the
-   * caller, so a value the authorizer sets per request (a timestamp, a request id) does not give a
-   * retry a scope of its own. Default `['principalId']`; `[]` when no entry identifies the caller.
-   */
-  readonly authorizerContextKeys?: readonly string[];
-  /** Header names (any case) that must match on a retry, beside path, query and body. Default none. */
-  readonly fingerprintHeaders?: readonly string[];
-  /**
-   * Responses with these status codes are not stored: the claim is released and a retry runs again.
-   * Default: 5xx, 408, 425 and 429 ({@link isRetryableStatus}). A status sent as digits (`'500'`) counts as its number.
-   */
-  readonly releaseStatus?: (statusCode: number) => boolean;
-  /** The `Retry-After` seconds sent with a 409 while the first request is still running. Default 1. */
-  readonly retryAfterSeconds?: number;
-  /**
-   * The longest `Idempotency-Key` accepted, in characters; a longer one is answered 400 with the
-   * problem type `…:idempotency-key-malformed` and runs nothing. Default 255, Stripe's bound.
-   */
-  readonly maxKeyLength?: number;
-}
-
-const DEFAULT_METHODS = ['POST', 'PATCH'];
-
-/** The default scope: method, route and caller. */
-export function defaultHttpScope(request: HttpScopeRequest): unknown {
-  return { method: request.method, route: request.route, caller: request.caller ?? null };
-}
-
-/**
- * Statuses a retry may turn out differently for: server errors, and the three client statuses that
- * mean "not now" rather than "not this": 408 Request Timeout, 425 Too Early, 429 Too Many Requests.
- */
-const TRANSIENT_CLIENT_STATUSES = new Set([408, 425, 429]);
-
-/** The default of `releaseStatus`: 5xx, 408, 425 and 429 release the key; everything else is stored. */
-export function isRetryableStatus(statusCode: number): boolean {
-  return statusCode >= 500 || TRANSIENT_CLIENT_STATUSES.has(statusCode);
-}
+import {
+  describeHttpRequest,
+  type HttpEvent,
+  type HttpRequestView,
+  type HttpResponse,
+  type ParsedHttpRequest,
+} from './http-event.js';
+import { type HttpIdempotencyOptions, validateHttpOptions } from './http-options.js';
+import { IDEMPOTENCY_KEY_HEADER, readIdempotencyKey } from './idempotency-key-header.js';
+import { HttpProblemType, type Problem, problemResponse, refusalProblem } from './problem.js';
+import { markReplayed, statusSentToClient } from './replay.js';
 
 /**
  * Middy middleware giving an HTTP endpoint Idempotency-Key semantics (IETF draft, as Stripe does):
@@ -100,18 +48,18 @@ export function httpIdempotency<TEvent extends HttpEvent = HttpEvent, TResult ex
   const {
     methods,
     requireKey,
-    scope,
+    keyNamespace,
     authorizerContextKeys,
     fingerprintHeaders,
     releaseStatus,
     retryAfterSeconds,
     maxKeyLength,
     ...shared
-  } = validate(options);
+  } = validateHttpOptions(options);
   const logger = options.logger ?? console;
   let toldUnnamedContext = false;
   // The core's selectors receive only the event: this hands them the request read from it, once.
-  const keyed = new WeakMap<object, { readonly request: HttpScopeRequest; readonly key: string }>();
+  const keyed = new WeakMap<object, { readonly request: HttpRequestView; readonly key: string }>();
   const keyedRequest = (event: object) => {
     const found = keyed.get(event);
     // The core reads the key of the event `before` has just registered; anything else is a bug.
@@ -123,14 +71,15 @@ export function httpIdempotency<TEvent extends HttpEvent = HttpEvent, TResult ex
     requireKey: true,
     key: (event) => {
       const { request, key } = keyedRequest(event);
-      return { key, scope: scope(request) };
+      // `scope` is the material's field name since the first release: renaming it would change every record id.
+      return { key, scope: keyNamespace(request) };
     },
     payload: (event) => fingerprintMaterial(keyedRequest(event).request, fingerprintHeaders),
-    releaseWhen: (response) => releaseStatus(statusOf(response)),
+    releaseWhen: (response) => releaseStatus(statusSentToClient(response)),
   });
   registerDefaultScope('http', 'httpIdempotency', options);
 
-  function answer(request: MiddyRequestLike<TEvent, TResult>, view: HttpRequestView, problem: Problem): TResult {
+  function answer(request: MiddyRequestLike<TEvent, TResult>, view: ParsedHttpRequest, problem: Problem): TResult {
     const response = problemResponse(view, problem) as TResult;
     request.earlyResponse = response;
     return response;
@@ -178,7 +127,7 @@ export function httpIdempotency<TEvent extends HttpEvent = HttpEvent, TResult ex
       try {
         await core.before(request);
       } catch (error) {
-        const problem = refusalOf(error, retryAfterSeconds);
+        const problem = refusalProblem(error, retryAfterSeconds);
         if (problem === undefined) throw error;
         return answer(request, view, problem);
       }
@@ -194,9 +143,9 @@ export function httpIdempotency<TEvent extends HttpEvent = HttpEvent, TResult ex
 
 /** Runs the handler unprotected, still as its own invocation for inner `makeIdempotent` calls. */
 async function passThrough<TEvent, TResult>(request: MiddyRequestLike<TEvent, TResult>): Promise<undefined> {
-  // Scoping starts after an await, so no read of the request in the caller's own code is scoped.
+  // Binding starts after an await, so no read of the request in the caller's own code is bound.
   await undefined;
-  scopeToInvocation(request);
+  bindHandlerToInvocation(request);
   return undefined;
 }
 
@@ -212,73 +161,4 @@ function warnUnnamedContext(logger: WarningLogger, keys: readonly string[]): voi
   } catch {
     // A failing logger must not fail the request it was only meant to annotate.
   }
-}
-
-/** The client-facing answer to the engine refusing a request, or undefined for a real failure. */
-function refusalOf(error: unknown, retryAfterSeconds: number): Problem | undefined {
-  if (error instanceof PayloadMismatchError) {
-    return {
-      type: HttpProblemType.keyReused,
-      title: 'Idempotency-Key reused',
-      status: 422,
-      detail: 'This Idempotency-Key was already used for a different request; use a new key for a new request.',
-    };
-  }
-  if (error instanceof InProgressError) {
-    return {
-      type: HttpProblemType.inProgress,
-      title: 'Request in progress',
-      status: 409,
-      detail: 'A request with this Idempotency-Key is still being processed; retry it later to receive its response.',
-      headers: { 'Retry-After': String(retryAfterSeconds) },
-    };
-  }
-  return undefined;
-}
-
-function validate(options: HttpIdempotencyOptions) {
-  if (options === null || typeof options !== 'object')
-    throw new IdempotencyConfigError('httpIdempotency options must be an object.');
-  const methods = options.methods ?? DEFAULT_METHODS;
-  if (!Array.isArray(methods) || methods.some((method) => typeof method !== 'string' || method === '')) {
-    throw new IdempotencyConfigError('Option "methods" must be an array of HTTP method names such as ["POST", "PATCH"].');
-  }
-  for (const name of ['scope', 'releaseStatus'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new IdempotencyConfigError(`Option "${name}" must be a function.`);
-    }
-  }
-  const authorizerContextKeys = options.authorizerContextKeys ?? DEFAULT_AUTHORIZER_CONTEXT_KEYS;
-  if (!Array.isArray(authorizerContextKeys) || authorizerContextKeys.some((key) => typeof key !== 'string' || key === '')) {
-    throw new IdempotencyConfigError(
-      'Option "authorizerContextKeys" must be an array of the Lambda authorizer context entries that identify the caller, such as ["principalId"], or [].',
-    );
-  }
-  const headers = options.fingerprintHeaders ?? [];
-  if (!Array.isArray(headers) || headers.some((name) => typeof name !== 'string' || name === '')) {
-    throw new IdempotencyConfigError('Option "fingerprintHeaders" must be an array of header names.');
-  }
-  const retryAfterSeconds = options.retryAfterSeconds ?? 1;
-  if (!Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0) {
-    throw new IdempotencyConfigError(
-      `Option "retryAfterSeconds" must be a whole number of seconds, got ${String(retryAfterSeconds)}.`,
-    );
-  }
-  const maxKeyLength = options.maxKeyLength ?? MAX_IDEMPOTENCY_KEY_LENGTH;
-  if (!Number.isInteger(maxKeyLength) || maxKeyLength < 1) {
-    throw new IdempotencyConfigError(
-      `Option "maxKeyLength" must be a whole number of characters, at least 1, got ${String(maxKeyLength)}.`,
-    );
-  }
-  return {
-    ...options,
-    maxKeyLength,
-    methods: new Set(methods.map((method) => method.toUpperCase())),
-    requireKey: options.requireKey ?? true,
-    scope: options.scope ?? defaultHttpScope,
-    authorizerContextKeys: [...authorizerContextKeys],
-    fingerprintHeaders: headers.map((name) => name.toLowerCase()),
-    releaseStatus: options.releaseStatus ?? isRetryableStatus,
-    retryAfterSeconds,
-  };
 }

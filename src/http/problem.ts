@@ -1,4 +1,5 @@
-import type { HttpRequestView } from './http-event.js';
+import { InProgressError, PayloadMismatchError } from '../errors.js';
+import type { ParsedHttpRequest } from './http-event.js';
 
 /**
  * The `type` URIs of the problem responses (RFC 9457 `application/problem+json`). They are URNs:
@@ -30,7 +31,7 @@ const REASON_PHRASES: Readonly<Record<number, string>> = {
 };
 
 /** A response in the layout the event source expects (ALB wants a status description and, in multi-value mode, multi-value headers). */
-export function problemResponse(request: HttpRequestView, problem: Problem): Record<string, unknown> {
+export function problemResponse(request: ParsedHttpRequest, problem: Problem): Record<string, unknown> {
   const headers = { 'Content-Type': 'application/problem+json', ...problem.headers };
   const body = JSON.stringify({
     type: problem.type,
@@ -47,4 +48,26 @@ export function problemResponse(request: HttpRequestView, problem: Problem): Rec
     response.headers = headers;
   }
   return response;
+}
+
+/** The client-facing answer to the engine refusing a request, or undefined for a real failure. */
+export function refusalProblem(error: unknown, retryAfterSeconds: number): Problem | undefined {
+  if (error instanceof PayloadMismatchError) {
+    return {
+      type: HttpProblemType.keyReused,
+      title: 'Idempotency-Key reused',
+      status: 422,
+      detail: 'This Idempotency-Key was already used for a different request; use a new key for a new request.',
+    };
+  }
+  if (error instanceof InProgressError) {
+    return {
+      type: HttpProblemType.inProgress,
+      title: 'Request in progress',
+      status: 409,
+      detail: 'A request with this Idempotency-Key is still being processed; retry it later to receive its response.',
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    };
+  }
+  return undefined;
 }

@@ -1,4 +1,5 @@
-import type { HttpRequestView } from './http-event.js';
+import { parseStatusCode, statusCodeOf } from '../engine/http-status.js';
+import type { ParsedHttpRequest } from './http-event.js';
 
 /** The header Stripe and the IETF draft's implementations send on a replayed response. */
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -9,37 +10,23 @@ type StructuredResponse = {
   multiValueHeaders?: Record<string, unknown>;
 };
 
-/** API Gateway and ALB accept the status code as a number or as its decimal digits (`'500'`). */
-const STATUS_DIGITS = /^\d{3}$/;
-
-/** The status code a response field spells, or undefined when it is neither a number nor three digits. */
-export function statusCodeValue(field: unknown): number | undefined {
-  if (typeof field === 'number') return Number.isInteger(field) ? field : undefined;
-  if (typeof field === 'string' && STATUS_DIGITS.test(field)) return Number(field);
-  return undefined;
-}
-
 function isStructured(response: unknown): response is StructuredResponse {
-  return (
-    response !== null &&
-    typeof response === 'object' &&
-    statusCodeValue((response as { statusCode?: unknown }).statusCode) !== undefined
-  );
+  return statusCodeOf(response) !== undefined;
 }
 
 /**
  * The status code the client received. HTTP APIs and Function URLs turn a plain return value
  * into a 200 JSON response; the other sources reject it, so it is a success wherever it can occur.
  */
-export function statusOf(response: unknown): number {
-  return isStructured(response) ? (statusCodeValue(response.statusCode) ?? 200) : 200;
+export function statusSentToClient(response: unknown): number {
+  return isStructured(response) ? (parseStatusCode(response.statusCode) ?? 200) : 200;
 }
 
 /**
  * The stored response plus `Idempotent-Replayed: true`, in the layout it was stored in. A plain
  * HTTP API return value is spelled out as the 200 JSON response API Gateway would have built from it.
  */
-export function markReplayed(response: unknown, request: HttpRequestView): unknown {
+export function markReplayed(response: unknown, request: ParsedHttpRequest): unknown {
   if (isStructured(response)) {
     if (response.multiValueHeaders !== undefined && response.multiValueHeaders !== null) {
       return { ...response, multiValueHeaders: { ...response.multiValueHeaders, [REPLAYED_HEADER]: ['true'] } };

@@ -6,9 +6,9 @@ import type { LambdaContextLike } from './context.js';
  * context claims for its own invocation's remaining time instead of `inProgressTimeoutMs`.
  *
  * Exact also when one process serves several invocations at once (Lambda Managed Instances):
- * `makeIdempotent` given a context and `idempotentBatch` run the handler inside a scope, and the
- * Middy middlewares enter one in the continuation that calls the handler (src/middleware/invocation-scope.ts).
- * Outside every scope there is no invocation to ask: the caller falls back to its configured default.
+ * `makeIdempotent` given a context and `idempotentBatch` run the handler bound to its invocation, and
+ * the Middy middlewares bind the continuation that calls the handler (src/middleware/invocation-binding.ts).
+ * Outside every invocation there is nothing to ask: the caller falls back to its configured default.
  */
 const currentInvocation = new AsyncLocalStorage<LambdaContextLike | undefined>();
 // Node 20 and 22 track promises only once some AsyncLocalStorage is in use: until then every promise

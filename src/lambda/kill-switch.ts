@@ -1,4 +1,4 @@
-import type { WarningLogger } from '../engine/options.js';
+import type { WarningLogger } from '../engine/warn.js';
 
 /**
  * The environment variables that switch idempotency off. Ours first; Powertools' name is honoured

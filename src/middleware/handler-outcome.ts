@@ -29,19 +29,19 @@ export type HandlerOutcome =
   /** Two accounts of the invocation fit what was seen (see {@link watchHandlerOutcome}). */
   | { readonly kind: 'unknown' };
 
-/** Settles the claim for an outcome; the watch calls it at most once. */
-export type SettleOutcome = (outcome: HandlerOutcome) => Promise<void>;
+/** Finishes the claim for an outcome; the watch calls it at most once. */
+export type FinishClaim = (outcome: HandlerOutcome) => Promise<void>;
 
-/** A watch on one Middy request, from the claim until the claim is settled. */
+/** A watch on one Middy request, from the claim until the claim is finished. */
 export interface HandlerOutcomeWatch {
   /**
-   * From `after`: settles with `settle` (the final response is known there), unless a settlement
-   * already began. Stops watching; resolves when the settlement is done.
+   * From `after`: finishes with `finish` (the final response is known there), unless finishing
+   * already began. Stops watching; resolves when the claim is finished.
    */
-  finishAfter(settle: () => Promise<void>): Promise<void>;
+  finishAfter(finish: () => Promise<void>): Promise<void>;
   /**
-   * From `onError`: the settlement begun when Middy caught the error (or, should that not have been
-   * seen, one decided from what was). Stops watching; resolves when the settlement is done.
+   * From `onError`: the finishing begun when Middy caught the error (or, should that not have been
+   * seen, one decided from what was). Stops watching; resolves when the claim is finished.
    */
   finishOnError(error: unknown): Promise<void>;
 }
@@ -61,7 +61,7 @@ export interface WatchedRequest {
 type CallReads = 'none' | 'event' | 'event-context' | 'event-context-context';
 
 /**
- * Watches `request` and settles the claim once with `settle`:
+ * Watches `request` and finishes the claim once with `finish`:
  * - at Middy's catch, from what preceded it: a timeout keeps the claim, a returned handler stores
  *   its own result (a later middleware's `after` threw), anything else releases;
  * - at an early response that skips this middleware's `after` and `onError` (a middleware
@@ -69,7 +69,7 @@ type CallReads = 'none' | 'event' | 'event-context' | 'event-context-context';
  *   begun without being awaited, because Middy returns the response without calling back;
  * - otherwise from `after` or `onError` (see {@link HandlerOutcomeWatch}).
  *
- * The settlement begun at the catch is the one `onError` awaits; when Middy skips `onError` (an
+ * The finishing begun at the catch is the one `onError` awaits; when Middy skips `onError` (an
  * error handler registered after this middleware returned its response or threw), it runs on
  * without being awaited.
  *
@@ -80,7 +80,7 @@ type CallReads = 'none' | 'event' | 'event-context' | 'event-context-context';
  * `unknown` and the claim is kept until it lapses; seen once, because a later `before` threw and
  * the handler never ran, that assignment is taken for the result (docs/usage.md says so).
  */
-export function watchHandlerOutcome(request: WatchedRequest, settle: SettleOutcome): HandlerOutcomeWatch {
+export function watchHandlerOutcome(request: WatchedRequest, finish: FinishClaim): HandlerOutcomeWatch {
   let reads: CallReads = 'none';
   /** An assignment straight after the handler-call reads: the handler's result unless Middy's reset follows. */
   let candidate: { readonly value: unknown } | undefined;
@@ -88,7 +88,7 @@ export function watchHandlerOutcome(request: WatchedRequest, settle: SettleOutco
   let ambiguous = false;
   /** The last access was an assignment of `undefined` to `request.response`: maybe Middy's reset. */
   let lastWasReset = false;
-  let settlement: Promise<void> | undefined;
+  let finishing: Promise<void> | undefined;
   let watching = true;
 
   const confirmCandidate = () => {
@@ -104,10 +104,10 @@ export function watchHandlerOutcome(request: WatchedRequest, settle: SettleOutco
 
   const begin = (outcome: HandlerOutcome): Promise<void> => {
     // A microtask later: never inside Middy's own statements, which these accessors run within.
-    settlement ??= Promise.resolve().then(() => settle(outcome));
+    finishing ??= Promise.resolve().then(() => finish(outcome));
     // Begun without a caller to await it, a failure must not become an unhandled rejection.
-    settlement.catch(() => undefined);
-    return settlement;
+    finishing.catch(() => undefined);
+    return finishing;
   };
 
   /** Any access but the ones a handler call or Middy's catch is made of. */
@@ -141,9 +141,9 @@ export function watchHandlerOutcome(request: WatchedRequest, settle: SettleOutco
     lastWasReset = value === undefined;
     if (early) {
       // Middy 7 resets the response before deleting `earlyResponse`: an error in the same turn
-      // means this was its catch, which settles by itself.
+      // means this was its catch, which finishes the claim by itself.
       queueMicrotask(() => {
-        if (watching && settlement === undefined) begin(decided());
+        if (watching && finishing === undefined) begin(decided());
       });
     }
   };
@@ -170,28 +170,28 @@ export function watchHandlerOutcome(request: WatchedRequest, settle: SettleOutco
   const stop = () => {
     if (!watching) return;
     watching = false;
-    // Last installed, first restored: a watch or scope installed before this one gets its own accessors back.
+    // Last installed, first restored: a watch or binding installed before this one gets its own accessors back.
     for (const restore of restorers.reverse()) restore();
   };
 
   return {
-    finishAfter(settleAfter) {
+    finishAfter(finishAfter) {
       stop();
-      settlement ??= settleAfter();
-      return settlement;
+      finishing ??= finishAfter();
+      return finishing;
     },
     finishOnError(error) {
-      const seen = settlement !== undefined;
+      const seen = finishing !== undefined;
       stop();
-      if (!seen) settlement = begin(isMiddyTimeout(error) ? { kind: 'timed-out', error } : decided());
-      return settlement ?? Promise.resolve();
+      if (!seen) finishing = begin(isMiddyTimeout(error) ? { kind: 'timed-out', error } : decided());
+      return finishing ?? Promise.resolve();
     },
   };
 }
 
 /**
  * Replaces `request[property]` with an accessor that reports each read and assignment, keeping the
- * value where it was (in a previous accessor, such as the invocation scope's, or here). Returns the
+ * value where it was (in a previous accessor, such as the invocation binding's, or here). Returns the
  * function that puts the previous property back, holding the latest value.
  */
 function intercept(

@@ -1,12 +1,12 @@
 import type { Context } from 'aws-lambda';
-import { type Attempt, createIdempotencyEngine } from '../engine/idempotency-engine.js';
+import { type Claim, createIdempotencyEngine } from '../engine/idempotency-engine.js';
 import type { IdempotencyOptions } from '../engine/options.js';
 import { type LambdaContextLike, remainingTimeOf, scopeOf } from '../lambda/context.js';
 import { durableExecutionOf, refuseDurableInvocationInput } from '../lambda/durable.js';
 import { deliveryKeyOrInput } from '../lambda/event-sources/delivery-key.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
 import { type HandlerOutcome, type HandlerOutcomeWatch, watchHandlerOutcome } from './handler-outcome.js';
-import { endScopedReads, scopeReadsToInvocation } from './invocation-scope.js';
+import { bindReadsToInvocation, unbindReads } from './invocation-binding.js';
 
 /**
  * The request object Middy 6 and 7 pass to middlewares, reduced to what this middleware reads,
@@ -102,89 +102,89 @@ export function createIdempotencyMiddleware<TEvent, TResult>(
   // Without a `key`, an event that names its delivery (EventBridge, S3, SNS...) is keyed by that identity.
   const engine = createIdempotencyEngine<TEvent>({ ...options, key: options.key ?? deliveryKeyOrInput });
   // Keyed by Middy's request object: one claim per invocation, and only the one this middleware made.
-  const claims = new WeakMap<object, { readonly attempt: Attempt; readonly watch: HandlerOutcomeWatch }>();
-  const settle = (attempt: Attempt, outcome: HandlerOutcome) => settleAttempt(attempt, outcome, options.releaseWhen);
+  const held = new WeakMap<object, { readonly claim: Claim; readonly watch: HandlerOutcomeWatch }>();
+  const finish = (claim: Claim, outcome: HandlerOutcome) => finishClaim(claim, outcome, options.releaseWhen);
 
   return {
     async before(request) {
       refuseDurableInvocationInput(request.event, 'The idempotency middleware', DURABLE_ORDER);
       const durable = durableExecutionOf(request.context);
       const context: LambdaContextLike = durable?.lambdaContext ?? request.context;
-      const begun = await engine.begin({
+      const decision = await engine.begin({
         input: request.event,
         scope: scopeOf(context),
         remainingTimeMs: remainingTimeOf(context),
         durableExecutionId: durable?.executionArn,
       });
-      if (begun.kind === 'replay') {
-        const replayed = begun.value as TResult;
+      if (decision.kind === 'replay') {
+        const replayed = decision.value as TResult;
         request.earlyResponse = replayed;
         return replayed;
       }
       // Inner makeIdempotent calls without a context find this invocation's remaining time.
-      scopeReadsToInvocation(request, context);
-      if (begun.kind === 'claimed') {
-        const { attempt } = begun;
-        // Installed after the scope: the reads Middy makes to call the handler pass through both.
-        claims.set(request, { attempt, watch: watchHandlerOutcome(request, (outcome) => settle(attempt, outcome)) });
+      bindReadsToInvocation(request, context);
+      if (decision.kind === 'claimed') {
+        const { claim } = decision;
+        // Installed after the binding: the reads Middy makes to call the handler pass through both.
+        held.set(request, { claim, watch: watchHandlerOutcome(request, (outcome) => finish(claim, outcome)) });
       }
       return undefined;
     },
     async after(request) {
-      const claim = claims.get(request);
-      claims.delete(request);
+      const claimed = held.get(request);
+      held.delete(request);
       // The final response, as the middlewares after this one left it: what a replay, skipping them, must return.
-      const settled = claim?.watch.finishAfter(() =>
-        storeResponse(claim.attempt, request.response as TResult, options.releaseWhen),
+      const finishing = claimed?.watch.finishAfter(() =>
+        storeResponse(claimed.claim, request.response as TResult, options.releaseWhen),
       );
-      endScopedReads(request);
-      await settled;
+      unbindReads(request);
+      await finishing;
     },
     async onError(request) {
-      const claim = claims.get(request);
-      claims.delete(request);
-      const settled = claim?.watch.finishOnError(request.error);
-      endScopedReads(request);
-      await settled;
+      const claimed = held.get(request);
+      held.delete(request);
+      const finishing = claimed?.watch.finishOnError(request.error);
+      unbindReads(request);
+      await finishing;
     },
   };
 }
 
 /** Stores the response `after` sees, or releases the claim when `releaseWhen` accepts it. */
 async function storeResponse<TResult>(
-  attempt: Attempt,
+  claim: Claim,
   response: TResult,
   releaseWhen: ((response: TResult) => boolean) | undefined,
 ): Promise<void> {
-  if (releaseWhen?.(response)) await attempt.fail();
-  else await attempt.complete(response);
+  if (releaseWhen?.(response)) await claim.release();
+  else await claim.complete(response);
 }
 
 /**
- * Settles the claim for what became of the handler, when the invocation failed or a middleware
+ * Finishes the claim for what became of the handler, when the invocation failed or a middleware
  * answered in this middleware's stead: its own result is stored, a failure releases the claim, and
  * a timeout (or an outcome two accounts fit) keeps it until it lapses with the invocation.
  */
-async function settleAttempt<TResult>(
-  attempt: Attempt,
+async function finishClaim<TResult>(
+  claim: Claim,
   outcome: HandlerOutcome,
   releaseWhen: ((response: TResult) => boolean) | undefined,
 ): Promise<void> {
   switch (outcome.kind) {
     case 'returned':
       // Its side effects exist: the record completes with the handler's own response, which a retry then receives.
-      if (releaseWhen?.(outcome.value as TResult)) await attempt.fail();
-      else await completeQuietly(attempt, outcome.value);
+      if (releaseWhen?.(outcome.value as TResult)) await claim.release();
+      else await completeQuietly(claim, outcome.value);
       return;
     case 'failed':
-      await attempt.fail();
+      await claim.release();
       return;
     case 'timed-out':
       // Middy's timeoutEarly failed the invocation while the handler may still run: no retry runs beside it.
-      attempt.abandon(outcome.error);
+      claim.abandon(outcome.error);
       return;
     case 'unknown':
-      attempt.abandon();
+      claim.abandon();
       return;
   }
 }
@@ -194,19 +194,19 @@ const DURABLE_ORDER =
   'or withDurableExecution(middy(handler).use(idempotency(options))), so the middleware sees the DurableContext.';
 
 /**
- * Scopes the handler Middy calls next to this invocation, so code it runs without the context (an
+ * Binds the handler Middy calls next to this invocation, so code it runs without the context (an
  * inner `makeIdempotent`) finds this invocation's deadline, also with others running beside it.
- * Call it after an `await`: see {@link scopeReadsToInvocation}.
+ * Call it after an `await`: see {@link bindReadsToInvocation}.
  */
-export function scopeToInvocation<TEvent, TResult>(request: MiddyRequestLike<TEvent, TResult>): void {
+export function bindHandlerToInvocation<TEvent, TResult>(request: MiddyRequestLike<TEvent, TResult>): void {
   const context: unknown = request.context;
-  if (context !== null && typeof context === 'object') scopeReadsToInvocation(request, context);
+  if (context !== null && typeof context === 'object') bindReadsToInvocation(request, context);
 }
 
 /** Completes with the handler's response; an unstorable one is already recorded as an error marker. */
-async function completeQuietly(attempt: Attempt, value: unknown): Promise<void> {
+async function completeQuietly(claim: Claim, value: unknown): Promise<void> {
   try {
-    await attempt.complete(value);
+    await claim.complete(value);
   } catch {
     // The invocation ends with another middleware's error or response either way; duplicates get the marker.
   }

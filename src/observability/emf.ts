@@ -17,13 +17,13 @@ export const OUTCOME_METRICS = {
   'payload-mismatch': 'PayloadMismatch',
   /** Handler threw; claim released. */
   'handler-failed': 'HandlerFailed',
-  /** Claim taken over before it was settled. */
+  /** Claim taken over before it was finished. */
   'lease-lost': 'LeaseLost',
   /** Handler succeeded, result not stored. */
   'result-not-persisted': 'ResultNotPersisted',
   /** The store failed before the handler ran. */
   'store-error': 'StoreError',
-  /** The invocation ended with its claim unsettled (a timeout). */
+  /** The invocation ended with its claim unfinished (a timeout). */
   abandoned: 'ClaimAbandoned',
   /** No idempotency key. */
   unkeyed: 'Unkeyed',

@@ -1,13 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
-import { adjustReplay } from '../engine/controls.js';
-import type { Attempt, Begin, IdempotencyEngine, InvocationRequest } from '../engine/idempotency-engine.js';
+import { applyResponseHook } from '../engine/controls.js';
+import { engineFromBegin } from '../engine/engine-from-begin.js';
+import { statusCodeOf } from '../engine/http-status.js';
+import type { Claim, IdempotencyEngine, InvocationDecision, InvocationRequest } from '../engine/idempotency-engine.js';
 import { INSTRUMENT, type Instrument } from '../engine/instrumentation.js';
 import type { IdempotencyOptions } from '../engine/options.js';
-import { engineOf } from '../engine/run-once.js';
 import type { IdempotencyStore } from '../engine/store.js';
 import { IdempotencyConfigError } from '../errors.js';
-import { statusCodeValue } from '../http/replay.js';
 import type { IdempotencyOutcome, OutcomeKind, OutcomeListener, OutcomePhase, OutcomeSink } from './outcome.js';
 import { currentOutcomeGroup, DEADLINE_MARGIN_MS, type OutcomeGroup } from './outcome-group.js';
 
@@ -83,12 +83,12 @@ const instrumentEngine: Instrument = <TInput>(
     begin: OutcomePhase,
     extra: Partial<IdempotencyOutcome> = {},
   ): IdempotencyOutcome {
-    const settle = extra.phases?.settle;
+    const finish = extra.phases?.finish;
     return {
       kind,
       scope,
       recordId: tally.recordId,
-      durationMs: begin.durationMs + (settle?.durationMs ?? 0),
+      durationMs: begin.durationMs + (finish?.durationMs ?? 0),
       requests: {
         claim: tally.claim,
         get: tally.get,
@@ -97,19 +97,19 @@ const instrumentEngine: Instrument = <TInput>(
         total: tally.claim + tally.get + tally.complete + tally.release,
       },
       ...extra,
-      phases: { begin, ...(settle && { settle }) },
+      phases: { begin, ...(finish && { finish }) },
     };
   }
 
   function observeAttempt(
-    attempt: Attempt,
+    attempt: Claim,
     tally: Tally,
     scope: string,
     begin: OutcomePhase,
     remainingTimeMs: number | undefined,
     group: OutcomeGroup | undefined,
-  ): Attempt {
-    // One outcome per invocation: the first of its settle and its deadline reports it.
+  ): Claim {
+    // One outcome per invocation: the first of its finish and its deadline reports it.
     let reported = false;
     function reportAbandoned(reason: unknown): void {
       if (reported) return;
@@ -120,7 +120,7 @@ const instrumentEngine: Instrument = <TInput>(
       reportAbandoned(new InvocationDeadlineError(DEADLINE_MARGIN_MS)),
     );
 
-    async function settle(
+    async function finish(
       operation: 'complete' | 'release',
       work: () => Promise<void>,
       decide: (error: unknown) => [OutcomeKind, Partial<IdempotencyOutcome>],
@@ -139,18 +139,18 @@ const instrumentEngine: Instrument = <TInput>(
           reported = true;
           const phase = { startedAt, durationMs: performance.now() - started, operation };
           const [kind, extra] = decide(failure);
-          emit(outcome(kind, scope, tally, begin, { ...extra, phases: { begin, settle: phase } }), group);
+          emit(outcome(kind, scope, tally, begin, { ...extra, phases: { begin, finish: phase } }), group);
         }
       }
     }
     return {
       recordId: attempt.recordId,
       complete: (value) =>
-        settle(
+        finish(
           'complete',
           () => attempt.complete(value),
           (error) => {
-            const statusCode = statusOf(value);
+            const statusCode = statusCodeOf(value);
             if (error !== undefined || !tally.completed) {
               if (error === undefined && tally.leaseLost) return ['lease-lost', { statusCode }];
               const cause = error ?? tally.storeError;
@@ -159,10 +159,10 @@ const instrumentEngine: Instrument = <TInput>(
             return ['executed', { statusCode }];
           },
         ),
-      fail: () =>
-        settle(
+      release: () =>
+        finish(
           'release',
-          () => attempt.fail(),
+          () => attempt.release(),
           () => {
             if (tally.storeError !== undefined) return ['store-error', { error: describe(tally.storeError) }];
             return [tally.leaseLost ? 'lease-lost' : 'handler-failed', {}];
@@ -176,7 +176,7 @@ const instrumentEngine: Instrument = <TInput>(
     };
   }
 
-  async function observedBegin(request: InvocationRequest<TInput>): Promise<Begin> {
+  async function observedBegin(request: InvocationRequest<TInput>): Promise<InvocationDecision> {
     const scope = options.keyPrefix ?? request.scope;
     const tally: Tally = {
       claim: 0,
@@ -192,7 +192,7 @@ const instrumentEngine: Instrument = <TInput>(
     const startedAt = Date.now();
     const started = performance.now();
     const phase = () => ({ startedAt, durationMs: performance.now() - started });
-    let begun: Begin;
+    let begun: InvocationDecision;
     try {
       begun = await tallies.run(tally, () => engine.begin(request));
     } catch (error) {
@@ -202,22 +202,22 @@ const instrumentEngine: Instrument = <TInput>(
     }
     if (begun.kind === 'claimed') {
       const remaining = request.remainingTimeMs === undefined ? undefined : request.remainingTimeMs - phase().durationMs;
-      return { kind: 'claimed', attempt: observeAttempt(begun.attempt, tally, scope, phase(), remaining, group) };
+      return { kind: 'claimed', claim: observeAttempt(begun.claim, tally, scope, phase(), remaining, group) };
     }
     if (begun.kind === 'unkeyed') {
       emit(outcome('unkeyed', scope, tally, phase()), group);
       return begun;
     }
     // A replay after polling reads (gets) waited.
-    const value = adjustReplay(begun, options, logger);
+    const value = applyResponseHook(begun, options, logger);
     const kind: OutcomeKind = begun.fromCache ? 'replayed-from-cache' : tally.get > 0 ? 'in-progress' : 'replayed';
-    const extra = { statusCode: statusOf(value), ...(kind === 'in-progress' && { waited: true }) };
+    const extra = { statusCode: statusCodeOf(value), ...(kind === 'in-progress' && { waited: true }) };
     emit(outcome(kind, scope, { ...tally, recordId: begun.recordId }, phase(), extra), group);
     return { ...begun, value };
   }
 
   // The inner engine's own `run` calls its unwrapped `begin`; this one goes through the wrapper.
-  return engineOf(observedBegin);
+  return engineFromBegin(observedBegin);
 };
 
 /** Why a claim was reported abandoned: its handler was still running at the invocation's deadline. */
@@ -238,7 +238,7 @@ class InvocationDeadlineError extends Error {
  * group, when the group closes; alone, on an unref'd timer. Without a deadline, never.
  */
 function watchDeadline(remainingTimeMs: number | undefined, group: OutcomeGroup | undefined, report: () => void): () => void {
-  if (group !== undefined) return group.whenUnsettled(report);
+  if (group !== undefined) return group.whenUnfinished(report);
   if (remainingTimeMs === undefined) return () => undefined;
   const timer = setTimeout(report, Math.max(0, remainingTimeMs - DEADLINE_MARGIN_MS));
   timer.unref?.();
@@ -342,12 +342,4 @@ function recordIdOf(error: unknown): string | undefined {
 
 function describe(error: unknown): { name: string; message: string } {
   return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
-}
-
-/** The status of an HTTP-shaped result (API Gateway, Function URL, ALB), else undefined. */
-function statusOf(value: unknown): number | undefined {
-  // API Gateway also takes the status as its digits ('500'); the outcome reports the number.
-  return typeof value === 'object' && value !== null
-    ? statusCodeValue((value as { statusCode?: unknown }).statusCode)
-    : undefined;
 }

@@ -68,8 +68,8 @@ export function openTelemetrySpans(options: OpenTelemetryOptions = {}): TracingS
       return;
     }
     record(loaded.api, loaded.tracer, 'idempotency.claim', outcome.phases.begin, outcome);
-    const settle = outcome.phases.settle;
-    if (settle !== undefined) record(loaded.api, loaded.tracer, `idempotency.${settle.operation ?? 'complete'}`, settle, outcome);
+    const finish = outcome.phases.finish;
+    if (finish !== undefined) record(loaded.api, loaded.tracer, `idempotency.${finish.operation ?? 'complete'}`, finish, outcome);
   }
 
   const ready = (import(API_MODULE) as Promise<OpenTelemetryApi>).then(

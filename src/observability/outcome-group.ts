@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IdempotencyOutcome, OutcomeSink } from './outcome.js';
 
 /**
- * How long before an invocation's deadline an unsettled claim is reported `abandoned`: Lambda
+ * How long before an invocation's deadline an unfinished claim is reported `abandoned`: Lambda
  * stops the process at the deadline, so an outcome written any later is never seen.
  */
 export const DEADLINE_MARGIN_MS = 50;
@@ -28,7 +28,7 @@ export function reportsPerInvocation<T extends OutcomeSink>(sink: T, open: () =>
  */
 export class OutcomeGroup {
   readonly #aggregates = new Map<OutcomeSink, { aggregate: OutcomeAggregate; failed: (error: unknown) => void }>();
-  readonly #unsettled = new Set<() => void>();
+  readonly #unfinished = new Set<() => void>();
   readonly #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
@@ -53,17 +53,17 @@ export class OutcomeGroup {
   }
 
   /** Runs `report` if the group closes (deadline or end) before the returned function is called. */
-  whenUnsettled(report: () => void): () => void {
-    this.#unsettled.add(report);
-    return () => this.#unsettled.delete(report);
+  whenUnfinished(report: () => void): () => void {
+    this.#unfinished.add(report);
+    return () => this.#unfinished.delete(report);
   }
 
-  /** Reports the claims still unsettled, then hands each aggregate its end. Idempotent. */
+  /** Reports the claims still unfinished, then hands each aggregate its end. Idempotent. */
   close(): void {
     if (this.#closed) return;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    for (const report of [...this.#unsettled]) report();
-    this.#unsettled.clear();
+    for (const report of [...this.#unfinished]) report();
+    this.#unfinished.clear();
     this.#closed = true;
     for (const { aggregate, failed } of this.#aggregates.values()) {
       try {
@@ -83,7 +83,7 @@ export function currentOutcomeGroup(): OutcomeGroup | undefined {
 }
 
 /**
- * Runs one invocation's claims as a group: per-invocation sinks report once, when `fn` settles
+ * Runs one invocation's claims as a group: per-invocation sinks report once, when `fn` ends
  * or {@link DEADLINE_MARGIN_MS} before the deadline, whichever comes first.
  */
 export async function collectOutcomes<R>(remainingTimeMs: number | undefined, fn: () => Promise<R>): Promise<R> {

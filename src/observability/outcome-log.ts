@@ -70,7 +70,7 @@ const MESSAGES: Record<IdempotencyOutcome['kind'], string> = {
   'in-progress': 'Idempotency: another invocation holds this key.',
   'payload-mismatch': 'Idempotency: key reused with a different payload; refused.',
   'handler-failed': 'Idempotency: handler failed; claim released for a retry.',
-  'lease-lost': 'Idempotency: claim was taken over before this invocation settled it.',
+  'lease-lost': 'Idempotency: claim was taken over before this invocation finished it.',
   'result-not-persisted': 'Idempotency: handler succeeded but its result was not stored.',
   'store-error': 'Idempotency: the store failed.',
   abandoned: 'Idempotency: the invocation ended before settling its claim; the key stays in progress until the claim expires.',

@@ -55,7 +55,7 @@ export interface OutcomePhase {
   readonly startedAt: number;
   /** How long the phase took, in milliseconds. */
   readonly durationMs: number;
-  /** For the settle phase: which write ended the claim. */
+  /** For the finish phase: which write ended the claim. */
   readonly operation?: 'complete' | 'release';
 }
 
@@ -73,12 +73,12 @@ export interface IdempotencyOutcome {
   readonly waited?: boolean;
   /** Milliseconds of the library's own work: claim (and waiting), then complete or release. */
   readonly durationMs: number;
-  /** `begin` (cache lookup, claim, wait) and `settle` (complete or release) when it happened. */
+  /** `begin` (cache lookup, claim, wait) and `finish` (complete or release) when it happened. */
   readonly phases: {
     /** Cache lookup, claim and any waiting. */
     readonly begin: OutcomePhase;
     /** The complete or release write, when one was made. */
-    readonly settle?: OutcomePhase;
+    readonly finish?: OutcomePhase;
   };
   /** The store calls this invocation made. */
   readonly requests: OutcomeRequests;

@@ -12,7 +12,7 @@ import {
   itemToRecord,
   recordKey,
   resultToAttribute,
-} from './dynamodb-item.js';
+} from './record-schema.js';
 
 export type { AwsCredentials, AwsCredentialsProvider } from './dynamodb/credentials.js';
 export type { DynamoDBTransportOptions } from './dynamodb/http-transport.js';

@@ -179,7 +179,7 @@ describe.skipIf(!availability.available)(
         },
         env: {},
       });
-      expect(result).toBe(ExitCode.aws);
+      expect(result).toBe(ExitCode.storeSetup);
     });
   },
 );

@@ -23,8 +23,8 @@ function binWithoutRedis(...argv: string[]) {
 it('without the optional "redis" package, --redis-url says what to install and DynamoDB commands still work', () => {
   const valkey = binWithoutRedis('list', '--redis-url', 'redis://127.0.0.1:1');
   expect(valkey.stderr).toContain('--redis-url needs the "redis" package');
-  expect(valkey.status).toBe(ExitCode.aws);
+  expect(valkey.status).toBe(ExitCode.storeSetup);
   const dynamodb = binWithoutRedis('inspect', '--table', 'no-such-table', '--id', 'x#y');
   expect(dynamodb.stderr).toContain('Table "no-such-table" does not exist');
-  expect(dynamodb.status).toBe(ExitCode.aws);
+  expect(dynamodb.status).toBe(ExitCode.storeSetup);
 });

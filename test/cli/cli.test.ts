@@ -144,7 +144,7 @@ describe('inspect', () => {
 
   it('names the missing table and what to check (exit 5)', async () => {
     const result = await cli('inspect', '--table', 'no-such-table', '--id', 'x#y');
-    expect(result.code).toBe(ExitCode.aws);
+    expect(result.code).toBe(ExitCode.storeSetup);
     expect(result.stderr).toContain('Table "no-such-table" does not exist in region us-east-1');
   });
 });

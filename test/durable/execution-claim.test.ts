@@ -45,7 +45,7 @@ describe('the claim of a durable execution', () => {
     const execution = arn('completes');
     const first = await orders.begin({ input, scope: 'orders', durableExecutionId: execution });
     if (first.kind !== 'claimed') throw new Error(`expected a claim, got ${first.kind}`);
-    await first.attempt.complete({ shipped: true });
+    await first.claim.complete({ shipped: true });
     // Its outcome was lost after the write: the execution is replayed once more.
     const again = await orders.begin({ input, scope: 'orders', durableExecutionId: execution });
     expect(again).toMatchObject({ kind: 'replay', value: { shipped: true } });
@@ -57,7 +57,7 @@ describe('the claim of a durable execution', () => {
     const before = Date.now();
     const begun = await orders.begin({ input, scope: 'orders', remainingTimeMs: 5_000, durableExecutionId: arn('two-hours') });
     if (begun.kind !== 'claimed') throw new Error(`expected a claim, got ${begun.kind}`);
-    const item = await fixture.rawItem(begun.attempt.recordId);
+    const item = await fixture.rawItem(begun.claim.recordId);
     if (item === undefined) throw new Error('the claim wrote no record');
     const inProgressUntil = Number((item.in_progress_expiration as { N: string }).N);
     expect(inProgressUntil).toBeGreaterThanOrEqual(before + 7_200_000);

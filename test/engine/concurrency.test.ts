@@ -60,7 +60,7 @@ describe('the record met is gone before it could be read', () => {
     const owner = await claim('order-1');
     store.resetRequests();
     // Between the duplicate's refused claim and its read, the owner fails and releases the key.
-    store.beforeNext('get', () => owner.fail());
+    store.beforeNext('get', () => owner.release());
 
     expect(await engine.begin(request('order-1'))).toMatchObject({ kind: 'claimed' });
     expect(store.requests).toEqual(['claim', 'release', 'get', 'claim']);
@@ -71,11 +71,11 @@ describe('the record met is gone before it could be read', () => {
     const first = await claim('order-1');
     let second: Awaited<ReturnType<typeof claim>> | undefined;
     store.beforeNext('get', async () => {
-      await first.fail();
+      await first.release();
       // The key came free, and another invocation took it before this one's second claim.
       store.beforeNext('claim', async () => {
         second = await claim('order-1');
-        store.beforeNext('get', () => second?.fail());
+        store.beforeNext('get', () => second?.release());
       });
     });
 
@@ -130,7 +130,7 @@ describe('waitForInProgress', () => {
     const waiter = engine.run(request('order-1'), charge.for({ orderId: 'order-1' }));
     await time.advance(50);
 
-    await owner.fail();
+    await owner.release();
     expect(await time.settle(waiter)).toBe('the waiter ran');
     expect(charge.runs()).toBe(1);
   });
@@ -143,9 +143,9 @@ describe('waitForInProgress', () => {
     // The waiter sees the key free and claims again, but a second owner takes it just before.
     store.beforeNext('claim', async () => {
       const second = await claim('order-1');
-      store.beforeNext('get', () => second.fail());
+      store.beforeNext('get', () => second.release());
     });
-    await first.fail();
+    await first.release();
 
     await expect(time.settle(waiter)).resolves.toMatchObject({ kind: 'claimed' });
   });

@@ -31,7 +31,7 @@ describe('a stale owner, whose claim was taken over, writes nothing', () => {
     const { stale, owner, store, warnings } = await takenOver();
     const before = store.peek(owner.recordId);
 
-    await stale.fail();
+    await stale.release();
 
     expect(store.peek(owner.recordId)).toEqual(before);
     expect(warnings.map((warning) => [warning.name, (warning as LeaseLostError).operation])).toEqual([
@@ -100,7 +100,7 @@ describe('an attempt settles once', () => {
     store.resetRequests();
 
     await attempt.complete('second');
-    await attempt.fail();
+    await attempt.release();
 
     expect(store.requests).toEqual([]);
     expect(store.peek(attempt.recordId)?.result).toEqual({ kind: 'text', text: '"first"' });

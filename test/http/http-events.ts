@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { HttpEvent, HttpEventShape } from '../../src/index.js';
+import type { HttpEvent, HttpRequestView } from '../../src/index.js';
 
 /** A sample event under events/http and how to rewrite it, for tests that run on every shape. */
 export interface HttpShape {
   readonly name: string;
-  readonly shape: HttpEventShape;
+  readonly shape: HttpRequestView['shape'];
   readonly file: string;
   /** Whether a repeated header reaches the function whole (ALB in single-value mode keeps only the last). */
   readonly deliversRepeatedHeaders: boolean;

@@ -371,10 +371,10 @@ describe('httpIdempotency', () => {
     expect(executions).toBe(1);
   });
 
-  it('uses a custom scope: a tenant header instead of the caller', async () => {
+  it('uses a custom key namespace: a tenant header instead of the caller', async () => {
     let executions = 0;
     const invoke = protect(async () => ({ statusCode: 201, body: String(++executions) }), {
-      scope: (request) => request.headers.get('x-tenant-id')?.[0] ?? 'none',
+      keyNamespace: (request) => request.headers.get('x-tenant-id')?.[0] ?? 'none',
     });
     const key = uniqueKey();
     const forTenant = (tenant: string, caller: string) =>
@@ -432,7 +432,8 @@ describe('httpIdempotency', () => {
   it('rejects unusable options at setup, naming the option', () => {
     const make = (options: Partial<HttpIdempotencyOptions>) => () => httpIdempotency({ store: fixture.store, ...options });
     expect(make({ methods: 'POST' as unknown as string[] })).toThrow(/"methods"/);
-    expect(make({ scope: 'caller' as unknown as () => string })).toThrow(/"scope"/);
+    expect(make({ keyNamespace: 'caller' as unknown as () => string })).toThrow(/"keyNamespace"/);
+    expect(make({ scope: () => 'tenant' } as Partial<HttpIdempotencyOptions>)).toThrow(/"scope" is now called "keyNamespace"/);
     expect(make({ fingerprintHeaders: [''] })).toThrow(/"fingerprintHeaders"/);
     expect(make({ retryAfterSeconds: 1.5 })).toThrow(/"retryAfterSeconds"/);
     expect(make({ maxKeyLength: 0 })).toThrow(/"maxKeyLength" must be a whole number of characters, at least 1, got 0/);

@@ -6,7 +6,7 @@ import { IdempotencyTable, idempotencyActions } from 'lambda-idempotency/cdk';
 import { describe, expect, it } from 'vitest';
 import { toCreateTableInput } from '../../infra/create-table-input.js';
 import { idempotencyTableDefinition, sampleTableDefinitions } from '../../infra/tables.js';
-import { defaultAttributeNames } from '../../src/stores/dynamodb-item.js';
+import { defaultAttributeNames } from '../../src/stores/record-schema.js';
 import { testClient } from '../support/dynamodb.js';
 import { actionsOf, appWithoutBundling, logicalIdOf, statementsOfRole, synthSampleStack } from './synth.js';
 

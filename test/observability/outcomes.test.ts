@@ -64,7 +64,7 @@ describe('one outcome per invocation, with its log line and EMF document', () =>
     expect(executed?.recordId).not.toContain(key);
     expect(executed?.scope).toBe('orders-fn');
     expect(executed?.requests).toEqual({ claim: 1, get: 0, complete: 1, release: 0, total: 2 });
-    expect(executed?.phases.settle?.operation).toBe('complete');
+    expect(executed?.phases.finish?.operation).toBe('complete');
     expect(replayed?.requests.total).toBe(1);
     expect(replayed?.recordId).toBe(executed?.recordId);
     expect(replayed?.durationMs).toBeGreaterThan(0);

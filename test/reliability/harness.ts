@@ -3,7 +3,7 @@ import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/pr
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { hashMaterial } from '../../src/engine/hash.js';
 import {
-  type Attempt,
+  type Claim,
   createIdempotencyEngine,
   DynamoDBStore,
   type IdempotencyEngine,
@@ -197,7 +197,7 @@ export interface StepInvocation {
 /** An attempt that claimed its key and is still "inside the handler". */
 export interface Stalled {
   readonly key: string;
-  readonly attempt: Attempt;
+  readonly attempt: Claim;
   readonly execution: Execution;
 }
 
@@ -268,7 +268,7 @@ async function invoke(
       const execution = ledger.start(key);
       // A crashed process never settles its claim; a stalled one settles it later.
       if (invocation.kind === 'crash') ledger.finish(execution, 'crashed');
-      else stalled.push({ key, attempt: begun.attempt, execution });
+      else stalled.push({ key, attempt: begun.claim, execution });
     } catch {
       // It died (or was refused) before its claim: nothing ran.
     }

@@ -141,7 +141,7 @@ async function resume<TRule>(
   harness.ledger.finish(execution, step.settle === 'complete' ? 'ok' : 'threw', value);
   const rules = step.faults.map((rule) => harness.inject(rule));
   try {
-    await (step.settle === 'complete' ? attempt.complete(value) : attempt.fail());
+    await (step.settle === 'complete' ? attempt.complete(value) : attempt.release());
   } catch {
     // complete() throws only for unstorable results; a failed write is reported, not thrown.
   } finally {

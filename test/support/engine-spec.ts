@@ -1,5 +1,5 @@
 import {
-  type Attempt,
+  type Claim,
   createIdempotencyEngine,
   type IdempotencyEngine,
   type InvocationRequest,
@@ -43,7 +43,7 @@ export interface Spec {
   /** An invocation of `orderId` as an adapter describes it: the function's scope, 30 s left. */
   request(input: Order | string, overrides?: Partial<InvocationRequest<Order>>): InvocationRequest<Order>;
   /** `begin`, expecting a claim: the attempt, or a failed test naming what came instead. */
-  claim(input: Order | string, overrides?: Partial<InvocationRequest<Order>>): Promise<Attempt>;
+  claim(input: Order | string, overrides?: Partial<InvocationRequest<Order>>): Promise<Claim>;
   /** A handler that counts its runs and returns `produce(order)`. */
   handler<R>(produce: (order: Order, run: number) => R | Promise<R>): CountingHandler<R>;
 }
@@ -90,7 +90,7 @@ export function spec(options: SpecOptions = {}): Spec {
     async claim(input, overrides) {
       const begun = await engine.begin(request(input, overrides));
       if (begun.kind !== 'claimed') throw new Error(`expected the key to be claimed, but begin answered "${begun.kind}"`);
-      return begun.attempt;
+      return begun.claim;
     },
     handler<R>(produce: (order: Order, run: number) => R | Promise<R>): CountingHandler<R> {
       let runs = 0;

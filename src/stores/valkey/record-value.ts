@@ -1,6 +1,6 @@
 import type { IdempotencyRecord, StoredResult } from '../../engine/record.js';
 import { CorruptRecordError } from '../../errors.js';
-import { defaultAttributeNames, type Item, itemToRecord } from '../dynamodb-item.js';
+import { defaultAttributeNames, type Item, itemToRecord } from '../record-schema.js';
 import type { ValkeyArgument, ValkeyReply } from './connection.js';
 
 /**

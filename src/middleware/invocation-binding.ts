@@ -7,28 +7,28 @@ import { enterInvocation } from '../lambda/invocation.js';
  * function whose continuation the handler call does not share), while at the start of the first
  * `before` it would tag the caller too. What every Middy does is read `request.event` and
  * `request.context` in the very continuation that calls the handler: entering the invocation
- * there scopes the handler, the middlewares after it, and nothing outside `runRequest`.
+ * there binds the handler, the middlewares after it, and nothing outside `runRequest`.
  */
-const SCOPED_PROPERTIES = ['event', 'context'] as const;
+const BOUND_PROPERTIES = ['event', 'context'] as const;
 
-/** The restorers of the requests this module is scoping. */
-const scoped = new WeakMap<object, () => void>();
+/** The restorers of the requests this module has bound. */
+const bound = new WeakMap<object, () => void>();
 
 /** The part of Middy's request object this module touches. */
-interface ScopedRequest {
+interface BoundRequest {
   event: unknown;
   context: unknown;
 }
 
 /**
- * Scopes everything that reads `request.event` or `request.context` from now on (the handler Middy
+ * Binds everything that reads `request.event` or `request.context` from now on (the handler Middy
  * calls next, later middlewares) to the invocation of `context`. Call it after the first `await`
  * of a `before`, so no read happens in the caller's synchronous code.
  */
-export function scopeReadsToInvocation(request: ScopedRequest, context: LambdaContextLike): void {
-  if (scoped.has(request)) return;
-  const values = new Map<string, unknown>(SCOPED_PROPERTIES.map((property) => [property, request[property]]));
-  for (const property of SCOPED_PROPERTIES) {
+export function bindReadsToInvocation(request: BoundRequest, context: LambdaContextLike): void {
+  if (bound.has(request)) return;
+  const values = new Map<string, unknown>(BOUND_PROPERTIES.map((property) => [property, request[property]]));
+  for (const property of BOUND_PROPERTIES) {
     Object.defineProperty(request, property, {
       configurable: true,
       enumerable: true,
@@ -41,8 +41,8 @@ export function scopeReadsToInvocation(request: ScopedRequest, context: LambdaCo
       },
     });
   }
-  scoped.set(request, () => {
-    for (const property of SCOPED_PROPERTIES) {
+  bound.set(request, () => {
+    for (const property of BOUND_PROPERTIES) {
       Object.defineProperty(request, property, {
         configurable: true,
         enumerable: true,
@@ -53,8 +53,8 @@ export function scopeReadsToInvocation(request: ScopedRequest, context: LambdaCo
   });
 }
 
-/** Ends {@link scopeReadsToInvocation}: the properties hold their last values again, plainly. */
-export function endScopedReads(request: object): void {
-  scoped.get(request)?.();
-  scoped.delete(request);
+/** Ends {@link bindReadsToInvocation}: the properties hold their last values again, plainly. */
+export function unbindReads(request: object): void {
+  bound.get(request)?.();
+  bound.delete(request);
 }

@@ -2,12 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LeaseLostError, ResultNotPersistedError, ResultTooLargeError, StoreError, UnstorableResultError } from '../errors.js';
 import type { Identity } from './identity.js';
 import { epochSeconds, type StoredResult } from './record.js';
-import type { Report } from './reporter.js';
 import type { ResultCodec } from './result-codec.js';
 import type { IdempotencyStore } from './store.js';
+import type { Warn } from './warn.js';
 
-/** The claim this invocation holds. Settle it exactly once: `complete`, `fail` or `abandon`. */
-export interface Attempt {
+/**
+ * The claim this invocation holds on a record. Finish it exactly once: `complete` with the handler's
+ * result, `release` after the handler failed, or `abandon` when the invocation ends while it may run.
+ */
+export interface Claim {
   /** The id of the claimed record: scope and hashed key. */
   readonly recordId: string;
   /**
@@ -16,22 +19,22 @@ export interface Attempt {
    * the error, so duplicates receive it instead of running the handler again.
    */
   complete(value: unknown): Promise<void>;
-  /** Deletes this attempt's claim (only while it still holds the lease), so a retry can run. */
-  fail(): Promise<void>;
+  /** Deletes the record (only while it still carries this claim's lease), so a retry can run. */
+  release(): Promise<void>;
   /**
-   * Settles without a request: the invocation ends while the handler may still run (a timeout),
+   * Finishes without a request: the invocation ends while the handler may still run (a timeout),
    * so the claim must neither complete nor release; it lapses at its in-progress expiry.
    * `reason` is what ended it, for the outcome.
    */
   abandon(reason?: unknown): void;
 }
 
-export interface AttemptContext {
+export interface ClaimContext {
   readonly store: IdempotencyStore;
   readonly codec: ResultCodec;
   readonly ttlSeconds: number;
   readonly clock: () => number;
-  readonly report: Report;
+  readonly warn: Warn;
   /** Called with what was stored, so the engine can fill its local cache. */
   readonly onCompleted: (identity: Identity, result: StoredResult, expiresAt: number) => void;
 }
@@ -40,10 +43,10 @@ const COMPLETE_TRIES = 3;
 const COMPLETE_RETRY_DELAY_MS = 50;
 
 /** `deadline`: epoch milliseconds (wall clock) at which the invocation ends, passed on to the store. */
-export function createAttempt(context: AttemptContext, identity: Identity, lease: string, deadline?: number): Attempt {
-  const { store, codec, report } = context;
+export function createClaim(context: ClaimContext, identity: Identity, lease: string, deadline?: number): Claim {
+  const { store, codec, warn } = context;
   const { id } = identity;
-  let settled = false;
+  let finished = false;
   /** Why the result could not be stored, found while encoding it or by the store while writing it. */
   let unstorable: UnstorableResultError | undefined;
 
@@ -54,7 +57,7 @@ export function createAttempt(context: AttemptContext, identity: Identity, lease
     for (let tries = 1; tries <= COMPLETE_TRIES; tries++) {
       try {
         if (await store.complete({ id, lease, result: stored, expiresAt, deadline })) return stored;
-        report(new LeaseLostError(id, 'complete'));
+        warn(new LeaseLostError(id, 'complete'));
         return undefined;
       } catch (error) {
         lastError = error;
@@ -68,15 +71,15 @@ export function createAttempt(context: AttemptContext, identity: Identity, lease
         if (tries < COMPLETE_TRIES) await sleep(COMPLETE_RETRY_DELAY_MS * 2 ** (tries - 1));
       }
     }
-    report(new ResultNotPersistedError(id, { cause: lastError }));
+    warn(new ResultNotPersistedError(id, { cause: lastError }));
     return undefined;
   }
 
   return {
     recordId: id,
     async complete(value) {
-      if (settled) return;
-      settled = true;
+      if (finished) return;
+      finished = true;
       let result: StoredResult;
       try {
         result = codec.encode(value);
@@ -91,15 +94,15 @@ export function createAttempt(context: AttemptContext, identity: Identity, lease
       if (unstorable) throw unstorable;
     },
     abandon() {
-      settled = true;
+      finished = true;
     },
-    async fail() {
-      if (settled) return;
-      settled = true;
+    async release() {
+      if (finished) return;
+      finished = true;
       try {
-        if (!(await store.release({ id, lease, deadline }))) report(new LeaseLostError(id, 'release'));
+        if (!(await store.release({ id, lease, deadline }))) warn(new LeaseLostError(id, 'release'));
       } catch (error) {
-        report(
+        warn(
           error instanceof StoreError
             ? error
             : new StoreError(`Releasing idempotency record "${id}" failed.`, 'release', { cause: error }),
