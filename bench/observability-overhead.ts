@@ -1,8 +1,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { DynamoDBStore, type IdempotencyOutcome, makeIdempotent, type OutcomeSink } from '../src/index.js';
-import { emfMetrics, openTelemetrySpans, outcomeLog, outcomeSink } from '../src/observability/index.js';
+import { DynamoDBStore, makeIdempotent } from '../src/index.js';
+import type { IdempotencyOutcome, OutcomeSink } from '../src/observability/index.js';
+import { emfMetrics, openTelemetrySpans, outcomeLog } from '../src/observability/index.js';
 import { startEndpoint } from './dynalite-process.js';
 import { benchClient, createTable } from './dynamodb.js';
 
@@ -25,7 +26,7 @@ await spans.ready;
 
 const configurations: Record<string, OutcomeSink[] | undefined> = {
   off: undefined,
-  'hook only': [outcomeSink(() => undefined)],
+  'hook only': [() => undefined],
   emf: [emfMetrics({ write: toDevNull })],
   'emf + log': [emfMetrics({ write: toDevNull }), outcomeLog({ logger: silentLogger, style: 'json' })],
   'emf + log + otel': [emfMetrics({ write: toDevNull }), outcomeLog({ logger: silentLogger, style: 'json' }), spans],
@@ -84,7 +85,7 @@ try {
     store,
     key: 'id',
     keyPrefix: 'probe',
-    onOutcome: outcomeSink((outcome) => void sample.push(outcome)),
+    onOutcome: (outcome) => void sample.push(outcome),
   });
   await probe({ id: 'probe' });
   const outcome = sample[0] as IdempotencyOutcome;

@@ -162,5 +162,24 @@ export class ResultNotPersistedError extends IdempotencyError {
   }
 }
 
+/**
+ * Reported (never thrown), as the error of an `abandoned` outcome: the invocation ended, or was about
+ * to reach its deadline, while its handler may still run. The claim stays in progress until its
+ * in-progress expiry, so no retry runs beside the handler.
+ */
+export class InvocationDeadlineError extends IdempotencyError {
+  /** The error's stable name, the same in every build (minified or not). */
+  override name = 'InvocationDeadlineError';
+
+  /** @param marginMs How long before the deadline the handler was still running; 0 when the invocation already ended. */
+  constructor(marginMs: number) {
+    super(
+      marginMs > 0
+        ? `The handler was still running ${marginMs} ms before the invocation's deadline; the claim stays INPROGRESS until its in-progress expiry.`
+        : 'The invocation ended while the handler may still run; the claim stays INPROGRESS until its in-progress expiry.',
+    );
+  }
+}
+
 /** A problem reported through the `onWarning` hook instead of being thrown. */
 export type IdempotencyWarning = LeaseLostError | ResultNotPersistedError | MissingIdempotencyKeyError | StoreError;

@@ -14,10 +14,12 @@ export type {
 export { BatchFailedError, type BatchRecordFailure, MalformedRecordError, RecordNotProcessedError } from './batch/errors.js';
 export { idempotentBatch } from './batch/idempotent-batch.js';
 export type { BatchLogger, IdempotentBatchOptions } from './batch/options.js';
-export type { Claim, IdempotencyEngine, InvocationDecision, InvocationRequest } from './engine/idempotency-engine.js';
-export { createIdempotencyEngine } from './engine/idempotency-engine.js';
+export type { Claim } from './engine/claim.js';
+export { createIdempotencyEngine } from './engine/create-engine.js';
+export type { IdempotencyEngine, InvocationDecision, InvocationRequest } from './engine/idempotency-engine.js';
 export type { IdempotencyOptions } from './engine/options.js';
 export type { IdempotencyRecord, RecordStatus, StoredResult } from './engine/record.js';
+export type { ReplayInfo, ResponseHook } from './engine/response-hook.js';
 export type { Selector } from './engine/selector.js';
 export type { ResultSerializer } from './engine/serializer.js';
 export { jsonSerializer } from './engine/serializer.js';
@@ -65,16 +67,6 @@ export type { PipesKinesisRecord } from './lambda/event-sources/kinesis.js';
 export type { BatchResponse, KafkaBatchResponse, KafkaItemIdentifier } from './lambda/event-sources/partial-response.js';
 export type { IdempotencyMiddleware, IdempotencyMiddlewareOptions, MiddyRequestLike } from './middleware/middy.js';
 export { idempotency } from './middleware/middy.js';
-export type {
-  IdempotencyOutcome,
-  OutcomeKind,
-  OutcomeListener,
-  OutcomePhase,
-  OutcomeRequests,
-  OutcomeSink,
-  ReplayInfo,
-  ResponseHook,
-} from './observability/outcome.js';
 export { DynamoDBStore, type DynamoDBStoreOptions } from './stores/dynamodb-store.js';
 export type { DynamoDBAttributeNames } from './stores/record-schema.js';
 export type { ArgsSelector, LambdaHandlerArgs, MakeIdempotentOptions } from './wrapper/make-idempotent.js';

@@ -1,11 +1,11 @@
 import type { Context, SQSRecord } from 'aws-lambda';
-import { createIdempotencyEngine } from '../engine/idempotency-engine.js';
+import { createIdempotencyEngine } from '../engine/create-engine.js';
+import { collectOutcomes } from '../engine/outcomes/outcome-group.js';
 import { remainingTimeOf, scopeOf } from '../lambda/context.js';
 import { detectEvent } from '../lambda/event-sources/detect-event.js';
 import type { EventSource } from '../lambda/event-sources/event-source.js';
 import { runInInvocation } from '../lambda/invocation.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
-import { collectOutcomes } from '../observability/outcome-group.js';
 import { answerBatch, reportsPartially } from './batch-answer.js';
 import type { BatchEventOf, BatchRecord, IdempotentBatchHandler, RecordHandler } from './batch-types.js';
 import { MalformedRecordError, RecordNotProcessedError } from './errors.js';

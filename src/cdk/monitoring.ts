@@ -19,7 +19,7 @@ import {
   OVERHEAD_METRIC,
   type REQUESTS_METRIC,
   WAITED_METRIC,
-} from '../observability/emf.js';
+} from '../observability/metric-names.js';
 
 /** Every metric `emfMetrics` and `powertoolsMetrics` write. */
 export type IdempotencyMetricName =

@@ -1,5 +1,6 @@
 import type { IdempotencyWarning } from '../errors.js';
-import type { OutcomeSink, ResponseHook } from '../observability/outcome.js';
+import type { OutcomeSink } from './outcomes/outcome.js';
+import type { ResponseHook } from './response-hook.js';
 import type { Selector } from './selector.js';
 import type { ResultSerializer } from './serializer.js';
 import type { IdempotencyStore } from './store.js';
@@ -79,8 +80,8 @@ export interface IdempotencyOptions<TInput> {
   readonly serializer?: ResultSerializer;
   /**
    * Results larger than this many bytes are compressed before they are stored. Default: the
-   * store's own threshold (`ValkeyStore`: 1024), else 512, so a result of about 1 KB still fits a
-   * record in one DynamoDB write unit.
+   * store's own threshold (`DynamoDBStore`: 512, so a result of about 1 KB still fits a record in one
+   * write unit; `ValkeyStore`: 1024), else 1024.
    */
   readonly compressAboveBytes?: number;
   /**
@@ -100,10 +101,10 @@ export interface IdempotencyOptions<TInput> {
   /** Where reported problems are logged. Default `console`. */
   readonly logger?: WarningLogger;
   /**
-   * Receives one `IdempotencyOutcome` per invocation (executed, replayed, refused...): the sinks
-   * of `lambda-idempotency/observability` (structured log, EMF, OpenTelemetry, or `outcomeSink(fn)`
-   * for a function of your own). A sink that throws never changes the invocation's result. Without
-   * sinks nothing is measured, and the code that measures is not bundled.
+   * Receives one `IdempotencyOutcome` per invocation (executed, replayed, refused...): a function of
+   * your own, the sinks of `lambda-idempotency/observability` (structured log, EMF, OpenTelemetry,
+   * Powertools Metrics), or an array of them. A sink that throws or rejects is logged and never
+   * changes the invocation's result. Without sinks nothing is measured.
    */
   readonly onOutcome?: OutcomeSink | readonly OutcomeSink[];
   /** Adjusts a replayed result before it is returned; if it throws, the stored result is returned. */

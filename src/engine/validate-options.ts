@@ -19,6 +19,16 @@ export function validateOptions<TInput>(options: IdempotencyOptions<TInput>): vo
     positive('waitForInProgress.initialDelayMs', options.waitForInProgress.initialDelayMs, 1);
     positive('waitForInProgress.maxDelayMs', options.waitForInProgress.maxDelayMs, 1);
   }
+  const sinks = options.onOutcome;
+  if (
+    sinks !== undefined &&
+    typeof sinks !== 'function' &&
+    !(Array.isArray(sinks) && sinks.every((sink) => typeof sink === 'function'))
+  ) {
+    throw new IdempotencyConfigError(
+      'Option "onOutcome" must be a function of one outcome (such as the sinks of lambda-idempotency/observability) or an array of them.',
+    );
+  }
   nonEmptyString('name', options.name);
   nonEmptyString('keyPrefix', options.keyPrefix);
   if (options.name !== undefined && options.keyPrefix !== undefined) {

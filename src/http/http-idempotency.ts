@@ -1,6 +1,6 @@
+import { isIdempotencyDisabled } from '../engine/kill-switch.js';
 import type { WarningLogger } from '../engine/warn.js';
 import { UnsupportedEventError } from '../errors.js';
-import { isIdempotencyDisabled } from '../lambda/kill-switch.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
 import {
   bindHandlerToInvocation,

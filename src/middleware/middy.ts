@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
-import { type Claim, createIdempotencyEngine } from '../engine/idempotency-engine.js';
+import type { Claim } from '../engine/claim.js';
+import { createIdempotencyEngine } from '../engine/create-engine.js';
 import type { IdempotencyOptions } from '../engine/options.js';
 import { type LambdaContextLike, remainingTimeOf, scopeOf } from '../lambda/context.js';
 import { durableExecutionOf, refuseDurableInvocationInput } from '../lambda/durable.js';

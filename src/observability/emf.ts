@@ -1,49 +1,23 @@
+import type { IdempotencyOutcome, OutcomeKind, OutcomeSink } from '../engine/outcomes/outcome.js';
+import { reportsPerInvocation } from '../engine/outcomes/outcome-group.js';
 import { IdempotencyConfigError } from '../errors.js';
-import { outcomeSink } from './instrument.js';
-import type { IdempotencyOutcome, OutcomeSink } from './outcome.js';
-import { reportsPerInvocation } from './outcome-group.js';
+import {
+  DEFAULT_NAMESPACE,
+  FUNCTION_DIMENSION,
+  OUTCOME_METRICS,
+  OVERHEAD_METRIC,
+  REQUESTS_METRIC,
+  WAITED_METRIC,
+} from './metric-names.js';
 
-/** The count metric each outcome adds 1 to; refused and waited in-progress outcomes count apart. */
-export const OUTCOME_METRICS = {
-  /** Handler ran, result stored. */
-  executed: 'Executed',
-  /** Stored result replayed from the store. */
-  replayed: 'Replayed',
-  /** Replayed from the container's local cache, no request. */
-  'replayed-from-cache': 'ReplayedFromCache',
-  /** Refused because another invocation holds the claim (a waited replay counts as `InProgressWaited`). */
-  'in-progress': 'InProgressRefused',
-  /** Key reused with another payload. */
-  'payload-mismatch': 'PayloadMismatch',
-  /** Handler threw; claim released. */
-  'handler-failed': 'HandlerFailed',
-  /** Claim taken over before it was finished. */
-  'lease-lost': 'LeaseLost',
-  /** Handler succeeded, result not stored. */
-  'result-not-persisted': 'ResultNotPersisted',
-  /** The store failed before the handler ran. */
-  'store-error': 'StoreError',
-  /** The invocation ended with its claim unfinished (a timeout). */
-  abandoned: 'ClaimAbandoned',
-  /** No idempotency key. */
-  unkeyed: 'Unkeyed',
-} as const satisfies Record<IdempotencyOutcome['kind'], string>;
-/** An in-progress outcome that waited and then replayed the owner's result. */
-export const WAITED_METRIC = 'InProgressWaited';
-/** Milliseconds of the library's own work in the invocation (never the handler's). */
-export const OVERHEAD_METRIC = 'IdempotencyOverhead';
-/** Requests the invocation sent to the store. */
-export const REQUESTS_METRIC = 'StoreRequests';
-/** The CloudWatch namespace `emfMetrics` writes to unless told otherwise. */
-export const DEFAULT_NAMESPACE = 'LambdaIdempotency';
-/** The dimension holding the Lambda function's name, in every document unless `omitFunctionName`. */
-export const FUNCTION_DIMENSION = 'FunctionName';
+/** The metric names by outcome kind: typed here, so an outcome kind without its metric does not compile. */
+const METRIC_OF_KIND: Readonly<Record<OutcomeKind, string>> = OUTCOME_METRICS;
 
 /** The metric an outcome counts in: `OUTCOME_METRICS`, or `InProgressWaited` for a waited replay. */
 export function outcomeMetricName(outcome: IdempotencyOutcome): string {
   return outcome.kind === 'in-progress' && outcome.waited && outcome.error === undefined
     ? WAITED_METRIC
-    : OUTCOME_METRICS[outcome.kind];
+    : METRIC_OF_KIND[outcome.kind];
 }
 
 /** Options of {@link emfMetrics}; all optional. */
@@ -188,7 +162,7 @@ export function emfMetrics(options: EmfOptions = {}): OutcomeSink {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const document = (outcomes: IdempotencyOutcome | readonly IdempotencyOutcome[]) =>
     write(JSON.stringify(emfDocument(outcomes, namespace, dimensions, Date.now())));
-  const sink = outcomeSink((outcome) => document(outcome));
+  const sink: OutcomeSink = (outcome) => document(outcome);
   return reportsPerInvocation(sink, () => {
     const gathered: IdempotencyOutcome[] = [];
     return {

@@ -1,6 +1,5 @@
 import type { Attributes, Tracer } from '@opentelemetry/api';
-import { outcomeSink } from './instrument.js';
-import type { IdempotencyOutcome, OutcomePhase, OutcomeSink } from './outcome.js';
+import type { IdempotencyOutcome, OutcomePhase, OutcomeSink } from '../engine/outcomes/outcome.js';
 
 /** A sink that also says whether `@opentelemetry/api` could be loaded. */
 export interface TracingSink extends OutcomeSink {
@@ -85,5 +84,5 @@ export function openTelemetrySpans(options: OpenTelemetryOptions = {}): TracingS
       return false;
     },
   );
-  return Object.assign(outcomeSink(emit), { ready });
+  return Object.assign((outcome: IdempotencyOutcome) => emit(outcome), { ready });
 }

@@ -1,6 +1,5 @@
+import type { IdempotencyOutcome, OutcomeSink } from '../engine/outcomes/outcome.js';
 import { IdempotencyConfigError } from '../errors.js';
-import { outcomeSink } from './instrument.js';
-import type { IdempotencyOutcome, OutcomeSink } from './outcome.js';
 
 /** Any logger with these four methods fits: console, Powertools Logger, pino. */
 export interface LevelLogger {
@@ -111,7 +110,7 @@ export function outcomeLog(options: OutcomeLogOptions = {}): OutcomeSink {
   const logger = options.logger ?? console;
   const style = options.style ?? (logger === console ? 'json' : 'message-first');
   const threshold = RANK[thresholdOf(options.level)];
-  return outcomeSink((outcome) => {
+  return (outcome) => {
     const level = levelOf(outcome);
     if (RANK[level] < threshold) return;
     const message = MESSAGES[outcome.kind];
@@ -119,5 +118,5 @@ export function outcomeLog(options: OutcomeLogOptions = {}): OutcomeSink {
     if (style === 'json') logger[level](JSON.stringify({ level: level.toUpperCase(), message, ...fields }));
     else if (style === 'fields-first') logger[level](fields, message);
     else logger[level](message, fields);
-  });
+  };
 }

@@ -1,6 +1,6 @@
-import { OVERHEAD_METRIC, outcomeMetricName, REQUESTS_METRIC } from './emf.js';
-import { outcomeSink } from './instrument.js';
-import type { OutcomeSink } from './outcome.js';
+import type { OutcomeSink } from '../engine/outcomes/outcome.js';
+import { outcomeMetricName } from './emf.js';
+import { OVERHEAD_METRIC, REQUESTS_METRIC } from './metric-names.js';
 
 /**
  * The part of a Powertools `Metrics` instance this sink uses (`@aws-lambda-powertools/metrics`),
@@ -21,9 +21,9 @@ export interface MetricsRecorder {
  * idempotency({ store, key: 'orderId', onOutcome: powertoolsMetrics(metrics) })
  */
 export function powertoolsMetrics(metrics: MetricsRecorder): OutcomeSink {
-  return outcomeSink((outcome) => {
+  return (outcome) => {
     metrics.addMetric(outcomeMetricName(outcome), 'Count', 1);
     metrics.addMetric(OVERHEAD_METRIC, 'Milliseconds', outcome.durationMs);
     metrics.addMetric(REQUESTS_METRIC, 'Count', outcome.requests.total);
-  });
+  };
 }

@@ -1,5 +1,12 @@
 import { epochSeconds, type IdempotencyRecord } from '../engine/record.js';
-import type { ClaimRequest, ClaimResult, CompleteRequest, IdempotencyStore, ReleaseRequest } from '../engine/store.js';
+import type {
+  ClaimRequest,
+  ClaimResult,
+  CompleteRequest,
+  CompressionPreference,
+  IdempotencyStore,
+  ReleaseRequest,
+} from '../engine/store.js';
 import { IdempotencyConfigError, ResultTooLargeError, StoreError } from '../errors.js';
 import { type AttributeMap, fromAttributeMap, toAttributeMap } from './dynamodb/attribute-value.js';
 import { createHttpTransport, type DynamoDBTransportOptions } from './dynamodb/http-transport.js';
@@ -18,6 +25,12 @@ export type { AwsCredentials, AwsCredentialsProvider } from './dynamodb/credenti
 export type { DynamoDBTransportOptions } from './dynamodb/http-transport.js';
 export type { DynamoDBClientLike, DynamoDBCommandClass, DynamoDBCommands } from './dynamodb/sdk-transport.js';
 
+/**
+ * DynamoDB bills a write unit per started KB of the whole item, and the other attributes of a record
+ * take 150 to 250 bytes: compressing results from 512 bytes keeps a result of about 1 KB within one
+ * unit, and a larger one within fewer, at a quality that favours size (see bench/RESULTS.md).
+ */
+const COMPRESSION: CompressionPreference = { aboveBytes: 512, favour: 'size' };
 /** DynamoDB's item size limit. */
 const MAX_ITEM_BYTES = 400 * 1024;
 /** Room left in an item for the key and the other attributes, beside the result. */
@@ -67,6 +80,8 @@ export interface DynamoDBStoreOptions extends DynamoDBTransportOptions {
  */
 export class DynamoDBStore implements IdempotencyStore {
   readonly maxResultBytes = MAX_ITEM_BYTES - RECORD_OVERHEAD_BYTES;
+  /** Results above 512 bytes are compressed, favouring size (the engine's `compressAboveBytes` option wins). */
+  readonly compression = COMPRESSION;
   /** The idempotency table this store reads and writes. */
   readonly tableName: string;
   readonly #transport: DynamoDBTransport;

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { createIdempotencyEngine } from '../engine/idempotency-engine.js';
+import { createIdempotencyEngine } from '../engine/create-engine.js';
 import type { IdempotencyOptions } from '../engine/options.js';
 import { compileSelector } from '../engine/selector.js';
 import { IdempotencyConfigError } from '../errors.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createIdempotencyEngine } from '../../src/engine/idempotency-engine.js';
+import { createIdempotencyEngine } from '../../src/engine/create-engine.js';
 import type { IdempotencyOptions } from '../../src/engine/options.js';
 import { IdempotencyConfigError } from '../../src/errors.js';
 import { MemoryStore } from '../support/memory-store.js';

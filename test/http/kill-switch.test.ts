@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resetDisabledAnnouncement } from '../../src/engine/kill-switch.js';
 import { type HttpEvent, type HttpIdempotencyOptions, httpIdempotency } from '../../src/index.js';
-import { resetDisabledAnnouncement } from '../../src/lambda/kill-switch.js';
 import { lambdaContext, type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
 import { middyMajors } from '../support/middy-stacks.js';
 import { headersOf, httpShapes, withHeader, withKey } from './http-events.js';

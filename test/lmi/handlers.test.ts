@@ -4,17 +4,16 @@ import type { Context } from 'aws-lambda';
 import middy7 from 'middy-core-7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashMaterial } from '../../src/engine/hash.js';
+import { resetDisabledAnnouncement } from '../../src/engine/kill-switch.js';
 import {
   type IdempotencyOptions,
-  type IdempotencyOutcome,
   type IdempotencyWarning,
   idempotency,
   MissingIdempotencyKeyError,
   makeIdempotent,
 } from '../../src/index.js';
 import { invocationContext } from '../../src/lambda/invocation.js';
-import { resetDisabledAnnouncement } from '../../src/lambda/kill-switch.js';
-import { outcomeSink } from '../../src/observability/index.js';
+import type { IdempotencyOutcome } from '../../src/observability/index.js';
 import { type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
 import {
   claimExpiryOf,
@@ -175,7 +174,7 @@ describe.each(adapters)('%s: overlapping invocations in one process', (label, bu
         waitForInProgress,
         logger: quiet,
         onWarning: (warning) => void warnings.push({ warning, during: userRequest.getStore() }),
-        onOutcome: outcomeSink((outcome) => void outcomes.push({ outcome, during: userRequest.getStore() })),
+        onOutcome: (outcome) => void outcomes.push({ outcome, during: userRequest.getStore() }),
       },
     );
     const keys = Array.from({ length: 10 }, () => uniqueKey());

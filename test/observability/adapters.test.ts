@@ -3,7 +3,7 @@ import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeIdempotent } from '../../src/index.js';
-import { openTelemetrySpans, outcomeSink, powertoolsMetrics } from '../../src/observability/index.js';
+import { openTelemetrySpans, powertoolsMetrics } from '../../src/observability/index.js';
 import { type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
 import { expectValidEmf } from './emf-spec.js';
 
@@ -48,7 +48,7 @@ describe('OpenTelemetry', () => {
     const once = makeIdempotent(charge, {
       store: fixture.store,
       key: 'orderId',
-      onOutcome: [spans, outcomeSink((outcome) => void outcomes.push(outcome.recordId ?? ''))],
+      onOutcome: [spans, (outcome) => void outcomes.push(outcome.recordId ?? '')],
     });
     const order = { orderId: uniqueKey(), amount: 4 };
     await once(order);

@@ -1,7 +1,8 @@
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type IdempotencyOutcome, idempotentBatch } from '../../src/index.js';
-import { emfMetrics, outcomeLog, outcomeSink } from '../../src/observability/index.js';
+import { idempotentBatch } from '../../src/index.js';
+import type { IdempotencyOutcome } from '../../src/observability/index.js';
+import { emfMetrics, outcomeLog } from '../../src/observability/index.js';
 import { freshContext, sampleEvent } from '../batch/support.js';
 import { deferred, type StoreFixture, storeFixture } from '../support/fixtures.js';
 import { expectValidEmf } from './emf-spec.js';
@@ -22,7 +23,7 @@ it('records running concurrently in one batch each get their own outcome and req
       await new Promise((resolve) => setTimeout(resolve, 5 + (record.messageId.length % 7)));
       return record.messageId;
     },
-    { store: fixture.store, concurrency: 4, onOutcome: outcomeSink((outcome) => void outcomes.push(outcome)) },
+    { store: fixture.store, concurrency: 4, onOutcome: (outcome) => void outcomes.push(outcome) },
   );
   const event = sampleEvent<SQSEvent>('sqs');
   const context = freshContext();
@@ -58,7 +59,7 @@ function observed() {
     lines,
     documents,
     onOutcome: [
-      outcomeSink((outcome) => void outcomes.push(outcome)),
+      (outcome: IdempotencyOutcome) => void outcomes.push(outcome),
       outcomeLog({ logger, style: 'json', level: 'info' }),
       emfMetrics({ namespace: 'Test', write: (line) => void documents.push(expectValidEmf(line)) }),
     ],
@@ -125,7 +126,7 @@ describe('EMF for a batch: one document per invocation', () => {
     expect(sinks.documents[0]).toMatchObject({ Executed: records - 1, ClaimAbandoned: 1, records });
     const abandoned = sinks.outcomes.filter((outcome) => outcome.kind === 'abandoned');
     expect(abandoned).toHaveLength(1);
-    expect(abandoned[0]?.error?.name).toBe('InvocationDeadline');
+    expect(abandoned[0]?.error?.name).toBe('InvocationDeadlineError');
     expect(sinks.lines.some((line) => line.includes('"abandoned"'))).toBe(true);
     // The handler finishes after all: its result is stored, and nothing is reported twice.
     release.resolve();

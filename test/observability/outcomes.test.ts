@@ -2,18 +2,17 @@ import { DeleteItemCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb'
 import middy from '@middy/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashMaterial } from '../../src/engine/hash.js';
+import { resetDisabledAnnouncement } from '../../src/engine/kill-switch.js';
 import {
   DynamoDBStore,
   IdempotencyConfigError,
-  type IdempotencyOutcome,
   InProgressError,
   idempotency,
   makeIdempotent,
-  type OutcomeSink,
   PayloadMismatchError,
 } from '../../src/index.js';
-import { resetDisabledAnnouncement } from '../../src/lambda/kill-switch.js';
-import { emfMetrics, outcomeLog, outcomeSink } from '../../src/observability/index.js';
+import type { IdempotencyOutcome, OutcomeSink } from '../../src/observability/index.js';
+import { emfMetrics, outcomeLog } from '../../src/observability/index.js';
 import { createTable, testClient } from '../support/dynamodb.js';
 import { deferred, lambdaContext, type StoreFixture, storeFixture, uniqueKey, warningSink } from '../support/fixtures.js';
 import { expectValidEmf } from './emf-spec.js';
@@ -38,7 +37,7 @@ function observed() {
     lines,
     documents,
     onOutcome: [
-      outcomeSink((outcome) => void outcomes.push(outcome)),
+      (outcome: IdempotencyOutcome) => void outcomes.push(outcome),
       outcomeLog({ logger, style: 'json', level: 'info' }),
       emfMetrics({
         namespace: 'Test',
@@ -265,11 +264,11 @@ describe('hooks never change the result', () => {
       key: 'orderId',
       logger: { warn: (message: string) => void warnings.push(message) },
       onOutcome: [
-        outcomeSink(() => {
+        () => {
           throw new Error('sink down');
-        }),
-        outcomeSink(async () => Promise.reject(new Error('async sink down'))),
-        outcomeSink((outcome) => void seen.push(outcome.kind)),
+        },
+        async () => Promise.reject(new Error('async sink down')),
+        (outcome) => void seen.push(outcome.kind),
       ],
     });
     const order = { orderId: uniqueKey(), amount: 7 };
@@ -312,21 +311,27 @@ describe('hooks never change the result', () => {
 });
 
 describe('what onOutcome takes', () => {
-  it('refuses a bare function at setup, naming outcomeSink, and takes it wrapped', async () => {
-    const bare = (() => undefined) as unknown as OutcomeSink;
-    for (const onOutcome of [bare, [emfMetrics({ write: () => undefined }), bare]]) {
+  it('takes a function of your own, alone or beside the shipped sinks, and refuses anything else at setup', async () => {
+    for (const onOutcome of ['log', [emfMetrics({ write: () => undefined }), 'log']] as unknown as OutcomeSink[]) {
       expect(() => makeIdempotent(charge, { store: fixture.store, key: 'orderId', onOutcome })).toThrow(IdempotencyConfigError);
-      expect(() => idempotency({ store: fixture.store, key: 'orderId', onOutcome })).toThrow(/outcomeSink\(fn\)/);
+      expect(() => idempotency({ store: fixture.store, key: 'orderId', onOutcome })).toThrow(
+        /Option "onOutcome" must be a function/,
+      );
     }
-    expect(() => outcomeSink('log' as never)).toThrow(/outcomeSink takes a function of one outcome, got string/);
     const kinds: string[] = [];
     const once = makeIdempotent(charge, {
       store: fixture.store,
       key: 'orderId',
-      onOutcome: outcomeSink((o) => void kinds.push(o.kind)),
+      onOutcome: (o) => void kinds.push(o.kind),
     });
     await once({ orderId: uniqueKey(), amount: 1 });
-    expect(kinds).toEqual(['executed']);
+    const alongside = makeIdempotent(charge, {
+      store: fixture.store,
+      key: 'orderId',
+      onOutcome: [emfMetrics({ write: () => undefined }), (o) => void kinds.push(`beside ${o.kind}`)],
+    });
+    await alongside({ orderId: uniqueKey(), amount: 2 });
+    expect(kinds).toEqual(['executed', 'beside executed']);
   });
 
   it('an empty array observes nothing and runs as without sinks', async () => {
@@ -440,7 +445,7 @@ describe('a claim the invocation never settles is reported abandoned', () => {
     );
     const running = once({ orderId: uniqueKey() }, lambdaContext(300));
     await vi.waitFor(() => expect(sinks.outcomes).toHaveLength(1), { timeout: 5000, interval: 20 });
-    expect(sinks.outcomes[0]).toMatchObject({ kind: 'abandoned', error: { name: 'InvocationDeadline' } });
+    expect(sinks.outcomes[0]).toMatchObject({ kind: 'abandoned', error: { name: 'InvocationDeadlineError' } });
     expect(sinks.outcomes[0]?.requests).toMatchObject({ claim: 1, complete: 0, release: 0 });
     expect(sinks.lines.map((entry) => [entry.level, entry.line.idempotencyOutcome])).toEqual([['warn', 'abandoned']]);
     expect(sinks.documents[0]?.ClaimAbandoned).toBe(1);

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countingStore } from '../../src/engine/outcomes/counting-store.js';
 import type { ClaimRequest, CompleteRequest, IdempotencyStore, ReleaseRequest } from '../../src/index.js';
 import { makeIdempotent } from '../../src/index.js';
-import { countingStore, outcomeSink } from '../../src/observability/instrument.js';
 import { ValkeyStore } from '../../src/stores/valkey/index.js';
 import { uniqueKey } from '../support/fixtures.js';
 import { type RedisServer, redisAvailability, startRedisServer, titled } from '../support/redis-server.js';
@@ -116,6 +116,22 @@ describe('the store the outcome sinks count requests through', () => {
     expect(await wrapped.release({ id: 'a#1', lease: 'l' })).toBe(false);
     expect(probe.calls).toEqual([['release', { id: 'a#1', lease: 'l' }]]);
   });
+
+  it('hands a read its deadline, as the engine gave it', async () => {
+    const deadlines: unknown[] = [];
+    const store: IdempotencyStore = {
+      maxResultBytes: 1,
+      claim: async () => ({ claimed: true }),
+      get: async (_id, options) => {
+        deadlines.push(options?.deadline);
+        return undefined;
+      },
+      complete: async () => true,
+      release: async () => true,
+    };
+    await countingStore(store).get('a#1', { deadline: 1_234 });
+    expect(deadlines).toEqual([1_234]);
+  });
 });
 
 const availability = redisAvailability();
@@ -155,7 +171,7 @@ describe.skipIf(!availability.available)(titled('ValkeyStore compression with an
       store,
       key: 'orderId',
       keyPrefix: 'observed',
-      onOutcome: outcomeSink(() => undefined),
+      onOutcome: () => undefined,
     });
     await plain({ orderId: key });
     await observed({ orderId: key });

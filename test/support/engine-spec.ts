@@ -1,9 +1,6 @@
-import {
-  type Claim,
-  createIdempotencyEngine,
-  type IdempotencyEngine,
-  type InvocationRequest,
-} from '../../src/engine/idempotency-engine.js';
+import type { Claim } from '../../src/engine/claim.js';
+import { createIdempotencyEngine } from '../../src/engine/create-engine.js';
+import type { IdempotencyEngine, InvocationRequest } from '../../src/engine/idempotency-engine.js';
 import type { IdempotencyOptions } from '../../src/engine/options.js';
 import type { IdempotencyWarning } from '../../src/errors.js';
 import { MemoryStore, type MemoryStoreOptions } from './memory-store.js';

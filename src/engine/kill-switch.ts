@@ -1,4 +1,6 @@
-import type { WarningLogger } from '../engine/warn.js';
+import { engineFromBegin } from './engine-from-begin.js';
+import type { IdempotencyEngine, InvocationDecision } from './idempotency-engine.js';
+import type { WarningLogger } from './warn.js';
 
 /**
  * The environment variables that switch idempotency off. Ours first; Powertools' name is honoured
@@ -7,6 +9,7 @@ import type { WarningLogger } from '../engine/warn.js';
 export const DISABLE_VARIABLES = ['IDEMPOTENCY_DISABLED', 'POWERTOOLS_IDEMPOTENCY_DISABLED'] as const;
 
 const TRUTHY = new Set(['1', 'true', 'yes', 'on']);
+const UNKEYED: InvocationDecision = { kind: 'unkeyed' };
 let announced = false;
 
 /** Whether idempotency is off: the option wins; otherwise any of {@link DISABLE_VARIABLES} set truthy. */
@@ -15,8 +18,24 @@ export function isIdempotencyDisabled(option: boolean | undefined, env: NodeJS.P
   return DISABLE_VARIABLES.some((name) => TRUTHY.has((env[name] ?? '').trim().toLowerCase()));
 }
 
+/**
+ * The kill switch around an engine: while it is on, every invocation runs unkeyed. Read once, when
+ * the engine is made: a Lambda function's environment is fixed for its container's life.
+ */
+export function withKillSwitch<TInput>(
+  engine: IdempotencyEngine<TInput>,
+  disabled: boolean | undefined,
+  logger: WarningLogger,
+): IdempotencyEngine<TInput> {
+  if (!isIdempotencyDisabled(disabled)) return engine;
+  return engineFromBegin<TInput>(() => {
+    announceDisabled(logger);
+    return Promise.resolve(UNKEYED);
+  });
+}
+
 /** Says once per container that handlers run without idempotency: an incident switch must be visible. */
-export function announceDisabled(logger: WarningLogger): void {
+function announceDisabled(logger: WarningLogger): void {
   if (announced) return;
   announced = true;
   try {

@@ -1,5 +1,3 @@
-import type { INSTRUMENT, Instrument } from '../engine/instrumentation.js';
-
 /**
  * What the library decided for one invocation, as data: the closed set an on-call engineer needs
  * to tell a replay from a second execution, and the numbers behind it.
@@ -91,30 +89,10 @@ export interface IdempotencyOutcome {
   };
 }
 
-/** A function of your own that receives outcomes: make it a sink with `outcomeSink(listener)`. */
-export type OutcomeListener = (outcome: IdempotencyOutcome) => void | Promise<void>;
-
 /**
- * Receives outcomes: a sink of `lambda-idempotency/observability` (`outcomeLog`, `emfMetrics`,
- * `openTelemetrySpans`, `powertoolsMetrics`, or `outcomeSink(listener)`). Each carries the code
- * that measures outcomes, so a handler without sinks does not bundle it. A sink that throws or
- * rejects never changes the invocation's result.
+ * Receives one outcome per invocation: a function of your own, or a sink of
+ * `lambda-idempotency/observability` (`outcomeLog`, `emfMetrics`, `openTelemetrySpans`,
+ * `powertoolsMetrics`). A sink that throws or rejects is logged and never changes the invocation's
+ * result.
  */
-export interface OutcomeSink extends OutcomeListener {
-  /** @internal The instrumentation this sink brings to the engine. */
-  readonly [INSTRUMENT]: Instrument;
-}
-
-/** What a `responseHook` learns about the replay it may adjust. */
-export interface ReplayInfo {
-  /** The id of the record replayed. */
-  readonly recordId: string;
-  /** True when the result came from this container's local cache, with no request. */
-  readonly fromCache: boolean;
-}
-
-/**
- * Adjusts a replayed result before it is returned (add a header, mark it replayed). It must not
- * mutate the value in place: with the local cache on, the same object serves later replays.
- */
-export type ResponseHook = (value: unknown, replay: ReplayInfo) => unknown;
+export type OutcomeSink = (outcome: IdempotencyOutcome) => void | Promise<void>;

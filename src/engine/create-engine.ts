@@ -1,0 +1,24 @@
+import type { IdempotencyEngine } from './idempotency-engine.js';
+import { withKillSwitch } from './kill-switch.js';
+import type { IdempotencyOptions } from './options.js';
+import { observeEngine } from './outcomes/observed-engine.js';
+import { withResponseHook } from './response-hook.js';
+import { createStateMachine } from './state-machine.js';
+import { validateOptions } from './validate-options.js';
+
+/**
+ * Builds the engine behind every adapter, for event sources this package does not cover: the record
+ * state machine, with outcomes reported to `onOutcome`, replays passed through `responseHook`, and
+ * the kill switch. Options are validated here: an unusable one throws `IdempotencyConfigError` at
+ * setup, not at the first invocation. Without a `key` selector, the whole input is the key.
+ */
+export function createIdempotencyEngine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEngine<TInput> {
+  validateOptions(options);
+  const logger = options.logger ?? console;
+  // The observed engine applies the response hook itself, before it reports the outcome.
+  const engine =
+    options.onOutcome === undefined
+      ? withResponseHook(createStateMachine(options), options.responseHook, logger)
+      : observeEngine(options, createStateMachine);
+  return withKillSwitch(engine, options.disabled, logger);
+}
