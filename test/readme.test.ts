@@ -21,7 +21,7 @@ const examples = [
   ['README.md', 'test/readme/wrapper-handler.ts'],
   ['README.md', 'test/readme/local-dynamodb.ts'],
   ['README.md', 'test/readme/handler.test.ts'],
-  ['docs/http-semantics.md', 'test/readme/http-example.ts'],
+  ['docs/http.md', 'test/readme/http-example.ts'],
   ['docs/batches.md', 'test/readme/batch-example.ts'],
 ] as const;
 
