@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshContext, sampleEvent } from './batch/support.js';
@@ -15,15 +15,18 @@ const packageJson = JSON.parse(read('package.json')) as {
   repository: { url: string };
 };
 
-// Each runnable example is a file under test/readme/, shown verbatim on the page that explains it.
+// Each runnable example is a file under test/readme/, shown verbatim on the page that explains it:
+// the type check compiles it, and the tests below (and test/readme/handler.test.ts itself) run it.
 const examples = [
   ['README.md', 'test/readme/handler.ts'],
   ['README.md', 'test/readme/wrapper-handler.ts'],
-  ['README.md', 'test/readme/local-dynamodb.ts'],
-  ['README.md', 'test/readme/handler.test.ts'],
+  ['docs/testing.md', 'test/readme/local-dynamodb.ts'],
+  ['docs/testing.md', 'test/readme/handler.test.ts'],
   ['docs/http.md', 'test/readme/http-example.ts'],
   ['docs/batches.md', 'test/readme/batch-example.ts'],
 ] as const;
+/** Pages whose every TypeScript block must be one of the examples: nothing shown there goes unchecked. */
+const checkedPages = ['README.md', 'docs/testing.md'];
 
 function codeBlocks(markdown: string, language: string): string[] {
   return [...markdown.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((match) => match[1] ?? '');
@@ -39,6 +42,11 @@ describe('README and docs/', () => {
     expect(read(page)).toContain(`\`\`\`ts\n${read(example)}\`\`\``);
   });
 
+  it.each(checkedPages)('%s shows no TypeScript but the examples', (page) => {
+    const shown = examples.filter(([on]) => on === page).map(([, example]) => read(example));
+    expect(codeBlocks(read(page), 'ts')).toEqual(shown);
+  });
+
   it('installs every required peer dependency, and @middy/core for the Middy adapter', () => {
     const install = codeBlocks(readme, 'sh').find((block) => block.startsWith('npm install lambda-idempotency'));
     const required = Object.keys(packageJson.peerDependencies).filter(
@@ -48,12 +56,26 @@ describe('README and docs/', () => {
     for (const name of [...required, '@middy/core']) expect(install).toContain(name);
   });
 
-  it('names only npm scripts that exist in its commands', () => {
-    const commands = codeBlocks(readme, 'sh').flatMap((block) => [...block.matchAll(/npm (?:run ([\w:-]+)|(start|test))\b/g)]);
-    expect(commands.map((command) => command[0])).toEqual(
+  const npmCommands = (markdown: string) =>
+    codeBlocks(markdown, 'sh').flatMap((block) => [...block.matchAll(/npm (?:run ([\w:-]+)|(start|test))\b/g)]);
+
+  it('shows how to start, test, serve, benchmark and document the repository', () => {
+    expect(npmCommands(readme).map((command) => command[0])).toEqual(
       expect.arrayContaining(['npm start', 'npm test', 'npm run bench', 'npm run dev', 'npm run docs:api']),
     );
-    for (const command of commands) expect(packageJson.scripts).toHaveProperty(command[1] ?? command[2] ?? '');
+  });
+
+  const pages = [
+    'README.md',
+    ...readdirSync(new URL('docs/', root))
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => `docs/${name}`),
+  ];
+  it.each(pages)('%s names only npm scripts that exist in its commands', (page) => {
+    const missing = npmCommands(read(page))
+      .map((command) => command[1] ?? command[2] ?? '')
+      .filter((script) => !(script in packageJson.scripts));
+    expect(missing).toEqual([]);
   });
 
   // Whether each link resolves (file and heading) is test/docs-links.test.ts's job.
