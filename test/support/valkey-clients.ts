@@ -1,8 +1,9 @@
-import { GlideClient, Logger } from '@valkey/valkey-glide';
-import { Redis } from 'ioredis';
-import { Redis as Valkey } from 'iovalkey';
-import { createClient } from 'redis';
+import { GlideClient, GlideClusterClient, Logger } from '@valkey/valkey-glide';
+import { Cluster, Redis } from 'ioredis';
+import { Redis as Valkey, Cluster as ValkeyCluster } from 'iovalkey';
+import { createClient, createCluster } from 'redis';
 import type { ValkeyClient } from '../../src/stores/valkey/index.js';
+import type { ClusterAddress } from './redis-cluster.js';
 
 /** A connected client of one library, and how to close it. */
 export interface ConnectedClient {
@@ -59,11 +60,7 @@ export async function connectClient(library: ClientLibrary, url: string, options
       return { library, client, close: async () => void client.disconnect() };
     }
     case 'valkey-glide': {
-      if (!glideQuiet) {
-        // Its core logs every server error reply to stdout.
-        Logger.init('off');
-        glideQuiet = true;
-      }
+      quietGlide();
       const client = await GlideClient.createClient({
         addresses: [{ host: hostname, port: Number(port) }],
         requestTimeout: timeoutMs,
@@ -71,6 +68,69 @@ export async function connectClient(library: ClientLibrary, url: string, options
       return { library, client, close: async () => client.close() };
     }
   }
+}
+
+/**
+ * Connects a cluster client of `library` to the seed nodes, configured as docs/valkey.md's
+ * cluster recipes say (docs/valkey.md, "Cluster mode"): the same settings, so the docs show what
+ * the tests run.
+ */
+export async function connectClusterClient(
+  library: ClientLibrary,
+  seeds: readonly ClusterAddress[],
+  options: ClientOptions = {},
+): Promise<ConnectedClient> {
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  switch (library) {
+    case 'node-redis': {
+      const client = createCluster({
+        rootNodes: seeds.map(({ host, port }) => ({ url: `redis://${host}:${port}` })),
+        defaults: {
+          disableOfflineQueue: true,
+          socket: { reconnectStrategy: 50, connectTimeout: timeoutMs, socketTimeout: timeoutMs },
+        },
+        commandOptions: { timeout: timeoutMs },
+      });
+      client.on('error', () => undefined);
+      await client.connect();
+      return {
+        library,
+        client,
+        close: async () => {
+          if (client.isOpen) client.destroy();
+        },
+      };
+    }
+    case 'ioredis':
+    case 'iovalkey': {
+      const clusterOptions = {
+        redisOptions: { commandTimeout: timeoutMs, maxRetriesPerRequest: 0 },
+      };
+      const nodes = seeds.map(({ host, port }) => ({ host, port }));
+      const client = library === 'ioredis' ? new Cluster(nodes, clusterOptions) : new ValkeyCluster(nodes, clusterOptions);
+      client.on('error', () => undefined);
+      await new Promise<void>((resolve, reject) => {
+        client.once('ready', () => resolve());
+        client.once('error', reject);
+      });
+      return { library, client, close: async () => void client.disconnect() };
+    }
+    case 'valkey-glide': {
+      quietGlide();
+      const client = await GlideClusterClient.createClient({
+        addresses: seeds.map(({ host, port }) => ({ host, port })),
+        requestTimeout: timeoutMs,
+      });
+      return { library, client, close: async () => client.close() };
+    }
+  }
+}
+
+/** Its core logs every server error reply to stdout. */
+function quietGlide(): void {
+  if (glideQuiet) return;
+  Logger.init('off');
+  glideQuiet = true;
 }
 
 const SEND_METHODS = new Set(['customCommand', 'callBuffer', 'sendCommand', 'send']);

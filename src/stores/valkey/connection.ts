@@ -33,7 +33,11 @@ export interface GlideClientLike {
 export interface IoredisLike {
   /** Sends one command and resolves its reply with bulk strings as `Buffer`s. */
   callBuffer(command: string, ...args: (string | Buffer | number)[]): Promise<unknown>;
-  /** The connection state (`ready`, `reconnecting`, `end`, ...); `end` and `close` fail fast. */
+  /**
+   * The connection state (`connecting`, `ready`, `reconnecting`, `end`, ...). While `reconnecting`,
+   * `end` or `close` the store fails fast: a `Cluster` would hold the command in its offline queue,
+   * with no timeout, and send it whenever the nodes return.
+   */
   readonly status: string;
 }
 
@@ -43,16 +47,37 @@ export interface NodeRedisLike {
   sendCommand(args: (string | Buffer)[], options?: { typeMapping?: Record<number, unknown> }): Promise<unknown>;
   /** False once the client is closed or destroyed, so the store fails fast. */
   readonly isOpen: boolean;
+  /** False while the client is not connected (reconnecting after the server went away). */
+  readonly isReady?: boolean;
+  /** The options it was created with: the store reads `commandOptions.timeout`. */
+  readonly options?: { readonly commandOptions?: { readonly timeout?: number } } | undefined;
+}
+
+/** The part of a `redis` (node-redis v5) cluster client the store uses: a connected `createCluster()`. */
+export interface NodeRedisClusterLike {
+  /** Sends one command to the primary serving `firstKey`'s slot, following MOVED and ASK redirections. */
+  sendCommand(
+    firstKey: string | Buffer | undefined,
+    isReadonly: boolean | undefined,
+    args: (string | Buffer)[],
+    options?: { typeMapping?: Record<number, unknown> },
+  ): Promise<unknown>;
+  /** Present on every node-redis cluster client; it tells one apart from a `createClient()` client. */
+  getSlotMaster(slot: number): unknown;
+  /** False once the client is closed or destroyed, so the store fails fast. */
+  readonly isOpen: boolean;
 }
 
 /** A connected client of any supported library, or your own {@link ValkeyConnection}. */
-export type ValkeyClient = GlideClientLike | IoredisLike | NodeRedisLike | ValkeyConnection;
+export type ValkeyClient = GlideClientLike | IoredisLike | NodeRedisLike | NodeRedisClusterLike | ValkeyConnection;
 
 /** valkey-glide's `Decoder.Bytes`, spelled out so this module never imports the library. */
 const GLIDE_BYTES_DECODER = 0;
 /** node-redis's `RESP_TYPES.BLOB_STRING` (the RESP type byte `$`), for the same reason. */
 const RESP_BLOB_STRING = 36;
 const NODE_REDIS_BINARY = { typeMapping: { [RESP_BLOB_STRING]: Buffer } };
+/** ioredis states in which a command would wait for a connection that is not there. */
+const IOREDIS_UNREACHABLE = new Set(['reconnecting', 'end', 'close']);
 
 /**
  * Wraps a client of one of the supported libraries, told apart by shape (never by class name,
@@ -62,6 +87,9 @@ export function toConnection(client: ValkeyClient): ValkeyConnection | undefined
   if (client === null || typeof client !== 'object') return undefined;
   if (typeof (client as GlideClientLike).customCommand === 'function') return glideConnection(client as GlideClientLike);
   if (typeof (client as IoredisLike).callBuffer === 'function') return ioredisConnection(client as IoredisLike);
+  if (typeof (client as NodeRedisClusterLike).getSlotMaster === 'function' && 'isOpen' in client) {
+    return nodeRedisClusterConnection(client as NodeRedisClusterLike);
+  }
   if (typeof (client as NodeRedisLike).sendCommand === 'function' && 'isOpen' in client) {
     return nodeRedisConnection(client as NodeRedisLike);
   }
@@ -83,13 +111,24 @@ function glideConnection(client: GlideClientLike): ValkeyConnection {
 function ioredisConnection(client: IoredisLike): ValkeyConnection {
   return {
     send: async ([command, ...args]) => normalize(await client.callBuffer(String(command), ...args.map(toBuffer))),
-    isConnected: () => client.status !== 'end' && client.status !== 'close',
+    isConnected: () => !IOREDIS_UNREACHABLE.has(client.status),
   };
 }
 
 function nodeRedisConnection(client: NodeRedisLike): ValkeyConnection {
   return {
     send: async (args) => normalize(await client.sendCommand(args.map(toBuffer), NODE_REDIS_BINARY)),
+    // A command sent while the client reconnects waits in its offline queue: with a command
+    // timeout it is withdrawn when that lapses; without one it would wait for the server to come
+    // back and run then, long after the invocation gave up. Fail fast instead.
+    isConnected: () => client.isOpen && (client.isReady !== false || (client.options?.commandOptions?.timeout ?? 0) > 0),
+  };
+}
+
+function nodeRedisClusterConnection(client: NodeRedisClusterLike): ValkeyConnection {
+  return {
+    // Routed by the record's key; the commands write, so never to a replica.
+    send: async (args, key) => normalize(await client.sendCommand(key, false, args.map(toBuffer), NODE_REDIS_BINARY)),
     isConnected: () => client.isOpen,
   };
 }
