@@ -78,12 +78,16 @@ export interface RedisCluster {
   primaryOf(slot: number): Promise<ClusterNode>;
   /** The replicas of a primary, as a running node sees them. */
   replicasOf(primary: ClusterNode): Promise<ClusterNode[]>;
+  /** The primaries serving at least one slot, as a running node sees them. */
+  primaries(): Promise<ClusterNode[]>;
   /**
    * A manual failover (`CLUSTER FAILOVER` on the replica): the primary stops accepting writes, the
    * replica catches up with its replication offset, then takes over. Nothing acknowledged is lost.
    * Resolves once every running node serves the slot from the replica.
    */
   failover(replica: ClusterNode): Promise<void>;
+  /** Resolves once every replica of `primary` has acknowledged everything it had written so far. */
+  replicated(primary: ClusterNode): Promise<void>;
   /** Moves a slot and its keys to another primary (the resharding `redis-cli --cluster` does), then waits until every running node agrees. */
   migrateSlot(slot: number, to: ClusterNode): Promise<void>;
   /** Resolves once every running node reports `cluster_state:ok`, agrees on who serves each slot, and every running replica is in sync. */
@@ -229,6 +233,23 @@ class ManagedCluster implements RedisCluster {
     return view.filter((node) => node.primaryId === primary.id).map((node) => this.#byId(node.id));
   }
 
+  async primaries(): Promise<ClusterNode[]> {
+    const view = await this.#view(this.#anyRunning());
+    return view.filter((node) => node.flags.includes('master') && node.slots.length > 0).map((node) => this.#byId(node.id));
+  }
+
+  async replicated(primary: ClusterNode): Promise<void> {
+    const offset = (info: string, field: string) => Number(new RegExp(`^${field}:(\\d+)`, 'm').exec(info)?.[1] ?? -1);
+    const written = offset(String(await primary.admin.call('INFO', 'replication')), 'master_repl_offset');
+    const replicas = await this.replicasOf(primary);
+    await this.#until(10_000, `the replicas of ${primary.port} to reach offset ${written}`, async () => {
+      for (const replica of replicas) {
+        if (offset(String(await replica.admin.call('INFO', 'replication')), 'slave_repl_offset') < written) return false;
+      }
+      return true;
+    });
+  }
+
   async failover(replica: ClusterNode): Promise<void> {
     await replica.admin.call('CLUSTER', 'FAILOVER');
     await this.#until(15_000, `node ${replica.port} to take over as primary`, async () => {
@@ -251,8 +272,10 @@ class ManagedCluster implements RedisCluster {
       // Straight to the node's own port: MIGRATE opens its own connection, past any proxy.
       await from.admin.call('MIGRATE', '127.0.0.1', String(to.port), '', '0', '5000', 'KEYS', ...keys);
     }
-    // The new owner first, then the old one, then everyone else (what redis-cli --cluster reshard does).
-    for (const node of [to, from, ...this.nodes.filter((node) => node !== to && node !== from && node.running())]) {
+    // The new owner first, then the old one, then the other primaries (what redis-cli --cluster
+    // reshard does); replicas learn it from them.
+    const others = (await this.primaries()).filter((node) => node !== to && node !== from);
+    for (const node of [to, from, ...others]) {
       await node.admin.call('CLUSTER', 'SETSLOT', String(slot), 'NODE', to.id);
     }
     await this.#until(15_000, `every node to see slot ${slot} on ${to.port}`, async () => {

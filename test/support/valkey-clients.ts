@@ -71,9 +71,8 @@ export async function connectClient(library: ClientLibrary, url: string, options
 }
 
 /**
- * Connects a cluster client of `library` to the seed nodes, configured as docs/valkey.md's
- * cluster recipes say (docs/valkey.md, "Cluster mode"): the same settings, so the docs show what
- * the tests run.
+ * Connects a cluster client of `library` to the seed nodes with the settings of docs/valkey.md's
+ * recipes (test/stores/valkey-recipes/), with a command timeout of the test's choosing.
  */
 export async function connectClusterClient(
   library: ClientLibrary,
@@ -84,10 +83,14 @@ export async function connectClusterClient(
   switch (library) {
     case 'node-redis': {
       const client = createCluster({
-        rootNodes: seeds.map(({ host, port }) => ({ url: `redis://${host}:${port}` })),
+        rootNodes: seeds.map(({ host, port }) => ({ socket: { host, port } })),
         defaults: {
           disableOfflineQueue: true,
-          socket: { reconnectStrategy: 50, connectTimeout: timeoutMs, socketTimeout: timeoutMs },
+          socket: {
+            connectTimeout: timeoutMs,
+            socketTimeout: timeoutMs,
+            reconnectStrategy: (retries: number) => Math.min(20 * 2 ** retries, 500),
+          },
         },
         commandOptions: { timeout: timeoutMs },
       });
@@ -103,16 +106,15 @@ export async function connectClusterClient(
     }
     case 'ioredis':
     case 'iovalkey': {
+      const nodes = seeds.map(({ host, port }) => ({ host, port }));
       const clusterOptions = {
+        enableOfflineQueue: false,
+        lazyConnect: true,
         redisOptions: { commandTimeout: timeoutMs, maxRetriesPerRequest: 0 },
       };
-      const nodes = seeds.map(({ host, port }) => ({ host, port }));
       const client = library === 'ioredis' ? new Cluster(nodes, clusterOptions) : new ValkeyCluster(nodes, clusterOptions);
       client.on('error', () => undefined);
-      await new Promise<void>((resolve, reject) => {
-        client.once('ready', () => resolve());
-        client.once('error', reject);
-      });
+      await client.connect();
       return { library, client, close: async () => void client.disconnect() };
     }
     case 'valkey-glide': {

@@ -68,6 +68,15 @@ export interface NodeRedisClusterLike {
   readonly isOpen: boolean;
 }
 
+/**
+ * node-redis v5's own topology refresh (`RedisCluster._slots.rediscover`), which it runs only on
+ * MOVED and ASK. Typed as optional: it is not part of its documented API.
+ */
+interface NodeRedisClusterInternals {
+  readonly _options?: { readonly rootNodes?: readonly unknown[] };
+  readonly _slots?: { rediscover?(startWith: { options: unknown }): Promise<void> };
+}
+
 /** A connected client of any supported library, or your own {@link ValkeyConnection}. */
 export type ValkeyClient = GlideClientLike | IoredisLike | NodeRedisLike | NodeRedisClusterLike | ValkeyConnection;
 
@@ -127,10 +136,39 @@ function nodeRedisConnection(client: NodeRedisLike): ValkeyConnection {
 
 function nodeRedisClusterConnection(client: NodeRedisClusterLike): ValkeyConnection {
   return {
-    // Routed by the record's key; the commands write, so never to a replica.
-    send: async (args, key) => normalize(await client.sendCommand(key, false, args.map(toBuffer), NODE_REDIS_BINARY)),
+    send: async (args, key) => {
+      try {
+        // Routed by the record's key; the commands write, so never to a replica.
+        return normalize(await client.sendCommand(key, false, args.map(toBuffer), NODE_REDIS_BINARY));
+      } catch (error) {
+        if (isConnectionFailure(error)) rediscover(client);
+        throw error;
+      }
+    },
     isConnected: () => client.isOpen,
   };
+}
+
+/**
+ * node-redis looks for a new topology only when a node answers MOVED or ASK; a primary that died
+ * answers nothing, so its slots stay pointed at it, and fail, after its replica has taken over.
+ * A connection failure starts a rediscovery from the configured root nodes (this command still
+ * fails: the store fails closed; the next one, such as the engine's retried completion, finds
+ * the new primary).
+ */
+function rediscover(client: NodeRedisClusterLike): void {
+  const { _options: options, _slots: slots } = client as NodeRedisClusterLike & NodeRedisClusterInternals;
+  const root = options?.rootNodes?.[0];
+  if (root === undefined || typeof slots?.rediscover !== 'function') return;
+  slots.rediscover({ options: root }).catch(() => undefined);
+}
+
+/** A failure to reach a node, as opposed to a reply the server gave. */
+function isConnectionFailure(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    /offline|closed|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|timeout|CLUSTERDOWN/i.test(`${error.name} ${error.message}`)
+  );
 }
 
 function toBuffer(argument: ValkeyArgument): string | Buffer {
