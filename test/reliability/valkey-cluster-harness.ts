@@ -89,7 +89,11 @@ export async function startValkeyClusterHarness(options: ValkeyClusterHarnessOpt
     recordId: reliabilityRecordId,
     keyOf: (id) => store.keyOf(id),
     proxyOf: (node) => proxies.get(node)!,
-    observe: async (id) => observeValkey((await ownerOf(store.keyOf(id))).admin, store.keyOf(id)),
+    observe: async (id) => {
+      // After a restart the node refuses commands (CLUSTERDOWN) until it has heard from the others.
+      await cluster.waitHealthy();
+      return observeValkey((await ownerOf(store.keyOf(id))).admin, store.keyOf(id));
+    },
     inject: (rule) => rules.inject(rule),
     drain: async () => void (await Promise.all(ordered.map((proxy) => proxy.drain()))),
     faultsInjected: () => rules.faultsInjected(),

@@ -83,7 +83,9 @@ export interface RedisCluster {
   /**
    * A manual failover (`CLUSTER FAILOVER` on the replica): the primary stops accepting writes, the
    * replica catches up with its replication offset, then takes over. Nothing acknowledged is lost.
-   * Resolves once every running node serves the slot from the replica.
+   * The other primaries refuse to vote for a second failover of the same shard within twice the
+   * node timeout; then, once the replica has everything, it takes over without a vote
+   * (`TAKEOVER`). Resolves once every running node serves the primary's slots from the replica.
    */
   failover(replica: ClusterNode): Promise<void>;
   /** Resolves once every replica of `primary` has acknowledged everything it had written so far. */
@@ -161,11 +163,10 @@ class ManagedNode implements ClusterNode {
       String(busPort),
       ...(durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
     ];
-    // Polling only: a killed node must not leave commands queued for later.
+    // Rides out a restart (queued until it is back), fails soon on a node that stays down.
     this.admin = new Redis(port, '127.0.0.1', {
       lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
+      maxRetriesPerRequest: 2,
       retryStrategy: () => 50,
       commandTimeout: 5_000,
     });
@@ -251,14 +252,24 @@ class ManagedCluster implements RedisCluster {
   }
 
   async failover(replica: ClusterNode): Promise<void> {
-    await replica.admin.call('CLUSTER', 'FAILOVER');
-    await this.#until(15_000, `node ${replica.port} to take over as primary`, async () => {
+    const tookOver = async () => {
       for (const node of this.nodes.filter((candidate) => candidate.running())) {
         const self = (await this.#view(node)).find((entry) => entry.id === replica.id);
         if (!self?.flags.includes('master') || self.slots.length === 0) return false;
       }
       return true;
-    });
+    };
+    const primary = this.#byId(
+      (await this.#view(replica as ManagedNode)).find((entry) => entry.id === replica.id)?.primaryId ?? '',
+    );
+    await replica.admin.call('CLUSTER', 'FAILOVER');
+    try {
+      await this.#until(2_000, `node ${replica.port} to take over as primary`, tookOver);
+    } catch {
+      await this.replicated(primary);
+      await replica.admin.call('CLUSTER', 'FAILOVER', 'TAKEOVER');
+      await this.#until(15_000, `node ${replica.port} to take over as primary (TAKEOVER)`, tookOver);
+    }
   }
 
   async migrateSlot(slot: number, to: ClusterNode): Promise<void> {
@@ -302,6 +313,8 @@ class ManagedCluster implements RedisCluster {
           const entry = view.find((candidate) => candidate.id === other.id);
           if (!entry || entry.flags.some((flag) => flag.startsWith('fail') || flag === 'handshake' || flag === 'noaddr'))
             return false;
+          // A primary that lost its slots to a failover turns into its successor's replica: not yet.
+          if (entry.flags.includes('master') && entry.slots.length === 0) return false;
         }
         const mine = JSON.stringify(
           view
