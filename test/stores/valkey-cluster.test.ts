@@ -64,13 +64,14 @@ describe.skipIf(!availability.available)(titled('ValkeyStore on a Redis Cluster'
       await connected?.close();
     });
 
-    it('sends every command and script call of claim, duplicate, takeover, complete, release and evict to one key on its slot owner', async () => {
+    it('sends every command and script call of claim, duplicate, takeover, complete, release and evict to one key on its slot owner, at once (no MOVED)', async () => {
       const store = new ValkeyStore({ client: connected.client });
       const id = `slots#${randomUUID()}`;
       const key = store.keyOf(id);
       const owner = await cluster.primaryOf(await cluster.slotOf(key));
       const primaries = await cluster.primaries();
       const watching = await Promise.all(primaries.map((primary) => watch(primary.admin)));
+      const redirectedBefore = await movedReplies();
       // Flushed so the first script runs go EVALSHA (NOSCRIPT), then EVAL with the source.
       await Promise.all(primaries.map((primary) => primary.admin.call('SCRIPT', 'FLUSH')));
       const now = Date.now();
@@ -87,6 +88,8 @@ describe.skipIf(!availability.available)(titled('ValkeyStore on a Redis Cluster'
       expect(await claim('lease-d', now)).toEqual({ claimed: true });
       const evicted = await toConnection(connected.client)!.send(['EVAL', EVICT.source, '1', key, 'INPROGRESS', 'lease-d'], key);
       expect(evicted).toBe(1);
+      // A client that does not know a command's key sends it to any node, which answers MOVED.
+      expect(await movedReplies()).toBe(redirectedBefore);
       await sleep(200);
       const events = watching.map((watcher) => watcher.stop().filter((event) => mentions(event, key)));
 
@@ -174,6 +177,16 @@ describe.skipIf(!availability.available)(titled('ValkeyStore on a Redis Cluster'
       await spreadOverPrimaries(keys.map((orderId) => store.keyOf(`concurrent#${hashMaterial(orderId)}`)));
     });
   });
+
+  /** MOVED replies every node has sent so far (INFO errorstats). */
+  async function movedReplies(): Promise<number> {
+    let total = 0;
+    for (const node of cluster.nodes) {
+      const stats = String(await node.admin.call('INFO', 'errorstats'));
+      total += Number(/errorstat_MOVED:count=(\d+)/.exec(stats)?.[1] ?? 0);
+    }
+    return total;
+  }
 
   async function keyOnAnotherPrimary(key: string): Promise<string> {
     const owner = await cluster.primaryOf(await cluster.slotOf(key));

@@ -119,7 +119,9 @@ function glideConnection(client: GlideClientLike): ValkeyConnection {
 
 function ioredisConnection(client: IoredisLike): ValkeyConnection {
   return {
-    send: async ([command, ...args]) => normalize(await client.callBuffer(String(command), ...args.map(toBuffer))),
+    // In lower case: iovalkey looks a command's keys up by its name as written, and a Cluster
+    // sends a command whose keys it cannot find to any node, which answers MOVED.
+    send: async ([command, ...args]) => normalize(await client.callBuffer(String(command).toLowerCase(), ...args.map(toBuffer))),
     isConnected: () => !IOREDIS_UNREACHABLE.has(client.status),
   };
 }
