@@ -1,10 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { IdempotencyWarning } from '../../src/index.js';
 import { ValkeyStore } from '../../src/stores/valkey/index.js';
 import { CLAIM, COMPLETE, RELEASE } from '../../src/stores/valkey/scripts.js';
 import { Ledger } from '../support/idempotency-model.js';
 import { type ClusterNode, type RedisCluster, startRedisCluster } from '../support/redis-cluster.js';
-import { type ClientLibrary, type ConnectedClient, connectClusterClient } from '../support/valkey-clients.js';
+import { type ClientLibrary, type ConnectedClient, connectClusterClient, untilReachable } from '../support/valkey-clients.js';
 import { ValkeyFaultProxy, type ValkeyFaultRule, ValkeyFaultRules } from '../support/valkey-fault-proxy.js';
 import { observeValkey } from '../support/valkey-record.js';
 import { type ContainerOptions, reliabilityEngine, reliabilityRecordId, type StoreHarness } from './harness.js';
@@ -106,7 +105,7 @@ export async function startValkeyClusterHarness(options: ValkeyClusterHarnessOpt
         for (const script of [CLAIM, COMPLETE, RELEASE]) await node.admin.call('SCRIPT', 'LOAD', script.source);
       }
       const probes = await probeIds(cluster, store);
-      await Promise.all([reachable(store, probes), reachable(calmStore, probes)]);
+      await Promise.all([untilReachable(store, probes), untilReachable(calmStore, probes)]);
     },
     container: (engineOptions) => ({ faulty: engineOver(store, engineOptions), calm: engineOver(calmStore, engineOptions) }),
     async stop() {
@@ -128,20 +127,4 @@ async function probeIds(cluster: RedisCluster, store: ValkeyStore): Promise<stri
     if (!ids.has(owner)) ids.set(owner, id);
   }
   return [...ids.values()];
-}
-
-/** Waits for a client to reach every primary again (each library has its own reconnect loop). */
-async function reachable(store: ValkeyStore, ids: readonly string[]): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (const id of ids) {
-    for (;;) {
-      try {
-        await store.get(id);
-        break;
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await sleep(20);
-      }
-    }
-  }
 }

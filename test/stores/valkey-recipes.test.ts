@@ -14,7 +14,9 @@ describe('docs/valkey.md client recipes', () => {
   });
 
   it('runs iovalkey with the ioredis recipe, imported from iovalkey (as the page says)', () => {
-    expect(read('./valkey-recipes/iovalkey.ts')).toBe(read('./valkey-recipes/ioredis.ts').replace("from 'ioredis'", "from 'iovalkey'"));
+    expect(read('./valkey-recipes/iovalkey.ts')).toBe(
+      read('./valkey-recipes/ioredis.ts').replace("from 'ioredis'", "from 'iovalkey'"),
+    );
     expect(page).toMatch(/iovalkey.*same recipe.*from 'iovalkey'/);
   });
 });

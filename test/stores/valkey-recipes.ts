@@ -1,6 +1,6 @@
 import { Logger } from '@valkey/valkey-glide';
 import type { ValkeyClient } from '../../src/stores/valkey/index.js';
-import type { ClientLibrary } from '../support/valkey-clients.js';
+import { type ClientLibrary, destroyNodeRedis } from '../support/valkey-clients.js';
 import * as ioredis from './valkey-recipes/ioredis.js';
 import * as iovalkey from './valkey-recipes/iovalkey.js';
 import * as nodeRedis from './valkey-recipes/node-redis.js';
@@ -43,12 +43,7 @@ export async function connectByRecipe(
     case 'node-redis': {
       const client =
         topology === 'cluster' ? await nodeRedis.connectCluster(host, port, false) : await nodeRedis.connect(host, port, false);
-      return {
-        client,
-        close: async () => {
-          if (client.isOpen) client.destroy();
-        },
-      };
+      return { client, close: () => destroyNodeRedis(client) };
     }
   }
 }

@@ -8,7 +8,7 @@ import { makeIdempotent, StoreError } from '../../src/index.js';
 import { ValkeyStore } from '../../src/stores/valkey/index.js';
 import { clusterAvailability, type RedisCluster, startRedisCluster } from '../support/redis-cluster.js';
 import { type RedisServer, redisAvailability, startRedisServer, titled } from '../support/redis-server.js';
-import { CLIENT_LIBRARIES } from '../support/valkey-clients.js';
+import { CLIENT_LIBRARIES, destroyNodeRedis, untilReachable } from '../support/valkey-clients.js';
 import { connectByRecipe, type RecipeClient, type Topology } from './valkey-recipes.js';
 
 /**
@@ -107,7 +107,7 @@ for (const [topology, start, availability] of deployments) {
           // below); the ioredis Cluster may have sent the first claim after all, once its nodes
           // returned (a claim nobody holds: the key waits for its in-progress expiry).
           if (name === LEGACY_NODE_REDIS || name === LEGACY_IOREDIS_CLUSTER) return;
-          await reachable(store);
+          await untilReachable(store);
           // The failed claims left nothing behind: a retry runs the handler, once.
           expect(await call({ id: first.id })).toBe('ran');
           expect(await call({ id: second.id })).toBe('ran');
@@ -162,7 +162,7 @@ async function socketTimeoutOnly(at: { host: string; port: number }): Promise<Re
   const client = createClient({ socket: { host: at.host, port: at.port, socketTimeout: 1_000 } });
   client.on('error', () => undefined);
   await client.connect();
-  return { client, close: async () => void (client.isOpen && client.destroy()) };
+  return { client, close: () => destroyNodeRedis(client) };
 }
 
 interface Outcome {
@@ -181,19 +181,6 @@ function attempt(invoke: (id: string) => Promise<unknown>): { id: string; within
   );
   const pending = sleep(FAIL_WITHIN_MS).then((): Outcome => ({ state: 'pending', elapsedMs: FAIL_WITHIN_MS }));
   return { id, within: Promise.race([settled, pending]) };
-}
-
-async function reachable(store: ValkeyStore): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      await store.get('reachable');
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(50);
-    }
-  }
 }
 
 /** These tests kill their server: never REDIS_URL's. */

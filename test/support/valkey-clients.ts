@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GlideClient, GlideClusterClient, Logger } from '@valkey/valkey-glide';
 import { Cluster, Redis } from 'ioredis';
 import { Redis as Valkey, Cluster as ValkeyCluster } from 'iovalkey';
 import { createClient, createCluster } from 'redis';
-import type { ValkeyClient } from '../../src/stores/valkey/index.js';
+import type { ValkeyClient, ValkeyStore } from '../../src/stores/valkey/index.js';
 import type { ClusterAddress } from './redis-cluster.js';
 
 /** A connected client of one library, and how to close it. */
@@ -39,13 +40,7 @@ export async function connectClient(library: ClientLibrary, url: string, options
       });
       client.on('error', () => undefined);
       await client.connect();
-      return {
-        library,
-        client,
-        close: async () => {
-          if (client.isOpen) client.destroy();
-        },
-      };
+      return { library, client, close: async () => destroyNodeRedis(client) };
     }
     case 'ioredis':
     case 'iovalkey': {
@@ -96,13 +91,7 @@ export async function connectClusterClient(
       });
       client.on('error', () => undefined);
       await client.connect();
-      return {
-        library,
-        client,
-        close: async () => {
-          if (client.isOpen) client.destroy();
-        },
-      };
+      return { library, client, close: async () => destroyNodeRedis(client) };
     }
     case 'ioredis':
     case 'iovalkey': {
@@ -124,6 +113,34 @@ export async function connectClusterClient(
         requestTimeout: timeoutMs,
       });
       return { library, client, close: async () => client.close() };
+    }
+  }
+}
+
+/** Closes a node-redis client or cluster client unless it is closed already. */
+export async function destroyNodeRedis(client: { readonly isOpen: boolean; destroy(): void }): Promise<void> {
+  if (client.isOpen) client.destroy();
+}
+
+/**
+ * Waits until a store reaches its server again after a restart or failover (each library has its
+ * own reconnect loop): one read per id, so give one id per primary of a cluster.
+ */
+export async function untilReachable(
+  store: ValkeyStore,
+  ids: readonly string[] = ['reachable'],
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const id of ids) {
+    for (;;) {
+      try {
+        await store.get(id);
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await sleep(20);
+      }
     }
   }
 }
