@@ -8,8 +8,19 @@ import { CachePersistenceLayer } from '@aws-lambda-powertools/idempotency/cache'
 import type { Context } from 'aws-lambda';
 import { createClient } from 'redis';
 import { DynamoDBStore, makeIdempotent } from '../src/index.js';
-import { ValkeyStore } from '../src/stores/valkey/index.js';
+import { toConnection } from '../src/stores/valkey/connection.js';
+import { type ValkeyClient, type ValkeyConnection, ValkeyStore } from '../src/stores/valkey/index.js';
+import { COMPLETE } from '../src/stores/valkey/scripts.js';
+import { type RedisCluster, startRedisCluster } from '../test/support/redis-cluster.js';
 import { type RedisServer, startRedisServer } from '../test/support/redis-server.js';
+import {
+  CLIENT_LIBRARIES,
+  type ClientLibrary,
+  type ConnectedClient,
+  connectClient,
+  connectClusterClient,
+  countingClient,
+} from '../test/support/valkey-clients.js';
 import { startEndpoint } from './dynalite-process.js';
 import { benchClient, createTable } from './dynamodb.js';
 import { RequestMeter } from './request-meter.js';
@@ -220,7 +231,138 @@ async function main(server: RedisServer): Promise<void> {
     ...rows,
   ].join('\n');
   console.log(markdown);
-  writeSection(markdown);
+  writeSection('valkey', 'Store dimension: Valkey / Redis', markdown);
+}
+
+const CLUSTER_ROUNDS = Number(process.env.VALKEY_BENCH_CLUSTER_ROUNDS ?? 1000);
+
+/**
+ * `--cluster`: what cluster mode costs. Each client library on one redis-server and on a Redis
+ * Cluster (3 primaries + 3 replicas on loopback, persistence off): round trips per invocation and
+ * latency, contenders taking turns round by round; then the price of `WAIT 1` after each write
+ * (claim and complete), the option docs/valkey.md decides against.
+ */
+async function clusterMain(server: RedisServer, cluster: RedisCluster): Promise<void> {
+  const started = performance.now();
+  const clients: ConnectedClient[] = [];
+  const connect = async (topology: 'standalone' | 'cluster', library: ClientLibrary) => {
+    const connected =
+      topology === 'cluster' ? await connectClusterClient(library, cluster.seeds) : await connectClient(library, server.url);
+    clients.push(connected);
+    return connected.client;
+  };
+  const build = (client: ValkeyClient, keyPrefix: string, localCache = false): Invoke =>
+    makeIdempotent(
+      async function ordersBench(event: OrderEvent, _context: Context) {
+        return orderResult(event.orderId, 1024);
+      },
+      { store: new ValkeyStore({ client, keyPrefix }), key: 'orderId', localCache: localCache ? { maxEntries: 100 } : undefined },
+    );
+  try {
+    const rows: string[] = [
+      '| round trips per invocation (1 KB result) | first call | duplicate | duplicate, local cache |',
+      '| --- | --- | --- | --- |',
+    ];
+    const contenders: Record<string, Contender> = {};
+    for (const library of CLIENT_LIBRARIES) {
+      for (const topology of ['standalone', 'cluster'] as const) {
+        const counted = countingClient(await connect(topology, library));
+        const name = `${library}, ${topology}`;
+        const invoke = build(counted.client, `bench:${library}:${topology}:`);
+        const cached = build(counted.client, `bench:${library}:${topology}:cached:`, true);
+        // Warm: the first invocation on each node also loads the scripts (one EVALSHA miss each).
+        for (let warm = 0; warm < 20; warm++) await invoke(orderEvent(), lambdaContext());
+        const event = orderEvent();
+        let before = counted.commands();
+        await invoke(event, lambdaContext());
+        const first = counted.commands() - before;
+        before = counted.commands();
+        await invoke(event, lambdaContext());
+        const duplicate = counted.commands() - before;
+        await cached(event, lambdaContext());
+        before = counted.commands();
+        await cached(event, lambdaContext());
+        rows.push(`| ${name} | ${first} | ${duplicate} | ${counted.commands() - before} |`);
+        contenders[name] = invoker(invoke);
+      }
+    }
+    const samples = await alternate(contenders, CLUSTER_ROUNDS);
+    const p = (values: number[], q: number) => quantile(sortedCopy(values), q).toFixed(3);
+    rows.push(
+      '',
+      `| latency, ms (1 KB result, ${CLUSTER_ROUNDS} rounds) | first p50 | first p99 | duplicate p50 | duplicate p99 | cluster / standalone (p50 first, duplicate) |`,
+      '| --- | --- | --- | --- | --- | --- |',
+    );
+    for (const [name, { first, duplicate }] of Object.entries(samples)) {
+      const [library, topology] = name.split(', ');
+      const standalone = samples[`${library}, standalone`]!;
+      const ratio =
+        topology === 'cluster'
+          ? `${(median(first) / median(standalone.first)).toFixed(2)}, ${(median(duplicate) / median(standalone.duplicate)).toFixed(2)}`
+          : '';
+      rows.push(`| ${name} | ${p(first, 0.5)} | ${p(first, 0.99)} | ${p(duplicate, 0.5)} | ${p(duplicate, 0.99)} | ${ratio} |`);
+    }
+
+    // WAIT 1 after the claim and after the completion, sent to the key's primary (the node and
+    // connection that took the write). valkey-glide and node-redis route a keyless command by a
+    // key; ioredis and iovalkey Cluster send it to a random node.
+    rows.push(
+      '',
+      `| with \`WAIT 1 1000\` after each write (cluster, 1 KB result, ${CLUSTER_ROUNDS} rounds) | round trips first / duplicate | first p50 | first p99 | duplicate p50 | WAIT's share of a first call (p50) |`,
+      '| --- | --- | --- | --- | --- | --- |',
+    );
+    for (const library of ['valkey-glide', 'node-redis'] as const) {
+      const client = await connect('cluster', library);
+      const waiting = waitingAfterWrites(toConnection(client)!);
+      const plain = build(client, `bench:wait-off:${library}:`);
+      const withWait = build(waiting.connection, `bench:wait-on:${library}:`);
+      for (let warm = 0; warm < 20; warm++) await withWait(orderEvent(), lambdaContext());
+      const event = orderEvent();
+      let before = waiting.commands();
+      await withWait(event, lambdaContext());
+      const first = waiting.commands() - before;
+      before = waiting.commands();
+      await withWait(event, lambdaContext());
+      const duplicate = waiting.commands() - before;
+      const compared = await alternate({ plain: invoker(plain), wait: invoker(withWait) }, CLUSTER_ROUNDS);
+      const share = 1 - median(compared.plain.first) / median(compared.wait.first);
+      rows.push(
+        `| ${library}, without WAIT | 2 / 1 | ${p(compared.plain.first, 0.5)} | ${p(compared.plain.first, 0.99)} | ${p(compared.plain.duplicate, 0.5)} | |`,
+        `| ${library}, WAIT 1 after claim and complete | ${first} / ${duplicate} | ${p(compared.wait.first, 0.5)} | ${p(compared.wait.first, 0.99)} | ${p(compared.wait.duplicate, 0.5)} | ${Math.round(100 * share)}% |`,
+      );
+    }
+
+    const seconds = ((performance.now() - started) / 1000).toFixed(0);
+    const markdown = [
+      `redis-server ${redisVersion()} on 127.0.0.1 (persistence off): one server, and a cluster of 3 primaries + 3 replicas; Node ${process.versions.node}; \`npx tsx bench/valkey.ts --cluster\` (${seconds} s). The clients are configured as test/support/valkey-clients.ts configures them (the docs/valkey.md recipes' settings). Latency in ms; in each round every contender makes a first call on a fresh key and then its duplicate, the order rotating round by round after ${WARMUP_ROUNDS} warm-up rounds. On loopback a round trip is tens of µs; in a VPC it is the larger part of every figure, and the round-trip counts carry over.`,
+      '',
+      ...rows,
+    ].join('\n');
+    console.log(markdown);
+    writeSection('valkey-cluster', 'Store dimension: Valkey / Redis in cluster mode', markdown);
+  } finally {
+    for (const connected of clients) await connected.close();
+  }
+}
+
+/** The store's connection with `WAIT 1 1000` sent after every write it makes (a claim that claimed, a completion). */
+function waitingAfterWrites(inner: ValkeyConnection): { connection: ValkeyConnection; commands(): number } {
+  let commands = 0;
+  const connection: ValkeyConnection = {
+    send: async (args, key) => {
+      commands++;
+      const reply = await inner.send(args, key);
+      const claimed = args[0] === 'SET' && reply === null;
+      const completed =
+        (args[0] === 'EVALSHA' || args[0] === 'EVAL') && (args[1] === COMPLETE.sha || args[1] === COMPLETE.source);
+      if (claimed || completed) {
+        commands++;
+        await inner.send(['WAIT', '1', '1000'], key);
+      }
+      return reply;
+    },
+  };
+  return { connection, commands: () => commands };
 }
 
 const CPU_BLOCKS = 10;
@@ -360,11 +502,11 @@ function redisVersion(): string {
   return /v=(\S+)/.exec(probe.stdout ?? '')?.[1] ?? '';
 }
 
-function writeSection(markdown: string): void {
+function writeSection(name: string, heading: string, markdown: string): void {
   const file = new URL('./RESULTS.md', import.meta.url);
   const text = readFileSync(file, 'utf8');
-  const start = '<!-- valkey:start -->';
-  const end = '<!-- valkey:end -->';
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
   const section = `${start}\n${markdown}\n${end}`;
   const from = text.indexOf(start);
   const to = text.indexOf(end);
@@ -372,16 +514,25 @@ function writeSection(markdown: string): void {
     file,
     from >= 0 && to > from
       ? `${text.slice(0, from)}${section}${text.slice(to + end.length)}`
-      : `${text.trimEnd()}\n\n## Store dimension: Valkey / Redis\n\n${section}\n`,
+      : `${text.trimEnd()}\n\n## ${heading}\n\n${section}\n`,
   );
   // The tables are written unpadded; the repository's formatter pads them.
   spawnSync('npx', ['biome', 'format', '--write', fileURLToPath(file)], { stdio: 'ignore' });
 }
 
-// A benchmark that throws still stops the server it started.
+// A benchmark that throws still stops the servers it started.
 const server = await startRedisServer();
 try {
-  await main(server);
+  if (process.argv.includes('--cluster')) {
+    const cluster = await startRedisCluster({ durable: false });
+    try {
+      await clusterMain(server, cluster);
+    } finally {
+      await cluster.stop();
+    }
+  } else {
+    await main(server);
+  }
 } finally {
   await server.stop();
 }

@@ -41,7 +41,7 @@ import { CLIENT_LIBRARIES, type ClientLibrary, connectClient } from '../support/
  *   ignored them: no conditional set, no expiry.
  *
  * Each test passes on a correct library and fails on the regression it is named after (see
- * docs/reliability.md, "Regressions of other libraries").
+ * docs/history.md, "Regressions of other libraries").
  */
 
 type RawRecord = string | undefined;

@@ -4,26 +4,15 @@ import { manualClock } from '../support/fixtures.js';
 import { checkStep } from '../support/idempotency-model.js';
 import { redisAvailability, titled } from '../support/redis-server.js';
 import { CLIENT_LIBRARIES, type ClientLibrary } from '../support/valkey-clients.js';
-import { VALKEY_FAULTS, type ValkeyFault, type ValkeyFaultRule, type ValkeyOperation } from '../support/valkey-fault-proxy.js';
-import {
-  type CellResult,
-  cellText,
-  expectSound,
-  MODES,
-  type Mode,
-  runStory,
-  type StoryTarget,
-  totalsText,
-} from './fault-story.js';
-import { markdownTable, runStep, SOAK } from './harness.js';
+import { VALKEY_FAULTS, type ValkeyFaultRule } from '../support/valkey-fault-proxy.js';
+import { expectSound } from './fault-story.js';
+import { runStep, SOAK } from './harness.js';
 import { startValkeyHarness, type ValkeyHarness } from './valkey-harness.js';
+import { matrixCells, runMatrix } from './valkey-matrix.js';
 
 /**
- * The fault matrix of fault-matrix.test.ts, on the Valkey store: every fault × every request of an
- * invocation, each cell the story of fault-story.ts on its own key, checked by the same model.
- * The store sends claim (`SET … NX GET`, then the claim script for a lapsed record), complete and
- * release (one script each); it reads (GET) only for a caller that waits on an in-progress key,
- * which these engines do not.
+ * The fault matrix of fault-matrix.test.ts, on the Valkey store over one redis-server: every
+ * fault × every request of an invocation (valkey-matrix.ts), checked by the same model.
  */
 const availability = redisAvailability();
 // Restarts and SCRIPT FLUSH need a server of the test's own: never REDIS_URL's.
@@ -33,45 +22,12 @@ const runnability =
     ? availability
     : { available: false as const, reason: 'REDIS_URL is set; it needs a server it owns' };
 
-interface Target extends StoryTarget {
-  readonly operation: ValkeyOperation;
-}
-
-const TARGETS: readonly Target[] = [
-  { label: 'claim (first call)', operation: 'claim', step: 'A' },
-  { label: 'complete', operation: 'complete', step: 'A' },
-  { label: 'release (handler threw)', operation: 'release', step: 'A', handlerThrows: true },
-  { label: 'claim (duplicate)', operation: 'claim', step: 'B' },
-];
 const IN_PROGRESS_TIMEOUT_MS = 5_000;
 const TTL_SECONDS = 3_600;
 /** The four client libraries agree cell for cell; the default run keeps two, `npm run soak` all. */
 const LIBRARIES: readonly ClientLibrary[] = SOAK ? CLIENT_LIBRARIES : ['ioredis', 'valkey-glide'];
 /** Each worker has a redis-server of its own: a restart in one cell never reaches another's. */
 const WORKERS = 4;
-
-/** A cell: the story from the real time (the server expires keys natively by its own clock, and a
- * record written with a window already past on it would vanish at once), the fault on the target's
- * command for the cell's record. */
-function runCell(
-  harness: ValkeyHarness,
-  target: Target,
-  fault: ValkeyFault,
-  mode: Mode,
-): Promise<CellResult<Target, ValkeyFault>> {
-  return runStory(harness, {
-    target,
-    fault,
-    mode,
-    startAt: Date.now(),
-    rule: (recordId): ValkeyFaultRule => ({
-      fault,
-      operation: target.operation,
-      keyIncludes: harness.keyOf(recordId),
-      ...(mode === 'once' ? { nth: 1 } : {}),
-    }),
-  });
-}
 
 describe.skipIf(!runnable).each(LIBRARIES)(`${titled('Valkey fault matrix', runnability)}, over %s`, (library) => {
   const harnesses: ValkeyHarness[] = [];
@@ -85,34 +41,13 @@ describe.skipIf(!runnable).each(LIBRARIES)(`${titled('Valkey fault matrix', runn
   });
 
   it('no double execution, no overwritten result, no stuck claim, for every fault on every request', async () => {
-    const cells = TARGETS.flatMap((target) => VALKEY_FAULTS.flatMap((fault) => MODES.map((mode) => ({ target, fault, mode }))));
-    const queue = Array.from({ length: SOAK ? 5 : 1 }, () => cells).flat();
-    const results: CellResult<Target, ValkeyFault>[] = [];
-    await Promise.all(
-      harnesses.map(async (harness) => {
-        for (let cell = queue.shift(); cell !== undefined; cell = queue.shift()) {
-          results.push(await runCell(harness, cell.target, cell.fault, cell.mode));
-        }
-      }),
+    const results = await runMatrix(
+      `Valkey fault matrix (${library})`,
+      harnesses,
+      matrixCells(VALKEY_FAULTS),
+      VALKEY_FAULTS,
+      SOAK ? 5 : 1,
     );
-
-    const grid = TARGETS.flatMap((target) =>
-      MODES.map((mode) => [
-        `${target.label}, ${mode}`,
-        ...VALKEY_FAULTS.map((fault) => {
-          return cellText(results.filter((result) => result.target === target && result.fault === fault && result.mode === mode));
-        }),
-      ]),
-    );
-    const faults = harnesses.reduce((sum, harness) => sum + harness.faultsInjected(), 0);
-    console.log(
-      [
-        `\nValkey fault matrix (${library})`,
-        markdownTable(['request, fault applied', ...VALKEY_FAULTS], grid),
-        `${results.length} cells, ${faults} faults injected. ${totalsText(results)}\n`,
-      ].join('\n'),
-    );
-
     expectSound(results);
   }, 120_000);
 });

@@ -1,11 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { IdempotencyWarning } from '../../src/index.js';
 import { ValkeyStore } from '../../src/stores/valkey/index.js';
 import { CLAIM, COMPLETE, RELEASE } from '../../src/stores/valkey/scripts.js';
 import { Ledger } from '../support/idempotency-model.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
-import { type ClientLibrary, type ConnectedClient, connectClient } from '../support/valkey-clients.js';
+import { type ClientLibrary, type ConnectedClient, connectClient, untilReachable } from '../support/valkey-clients.js';
 import { ValkeyFaultProxy, type ValkeyFaultRule } from '../support/valkey-fault-proxy.js';
 import { observeValkey } from '../support/valkey-record.js';
 import { type ContainerOptions, reliabilityEngine, reliabilityRecordId, type StoreHarness } from './harness.js';
@@ -70,7 +69,7 @@ export async function startValkeyHarness(options: ValkeyHarnessOptions): Promise
       // because an earlier restart or flush emptied the cache (SCRIPT FLUSH is a fault of its own).
       for (const script of [CLAIM, COMPLETE, RELEASE]) await direct.call('SCRIPT', 'LOAD', script.source);
       // Both clients back from a restart an earlier step caused.
-      await Promise.all([reachable(store), reachable(calmStore)]);
+      await Promise.all([untilReachable(store, ['reachable'], 10_000), untilReachable(calmStore, ['reachable'], 10_000)]);
     },
     container: (engineOptions) => ({ faulty: engineOver(store, engineOptions), calm: engineOver(calmStore, engineOptions) }),
     async stop() {
@@ -81,18 +80,4 @@ export async function startValkeyHarness(options: ValkeyHarnessOptions): Promise
       await server.stop();
     },
   };
-}
-
-/** Waits for a client to reconnect on its own (each library has its own reconnect loop). */
-async function reachable(store: ValkeyStore): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await store.get('reachable');
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(20);
-    }
-  }
 }

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashMaterial } from '../../src/engine/hash.js';
 import { InProgressError, makeIdempotent, StoreError } from '../../src/index.js';
 import { ValkeyStore } from '../../src/stores/valkey/index.js';
 import { type RedisServer, redisAvailability, startRedisServer, titled } from '../support/redis-server.js';
 import { TcpFaultProxy } from '../support/tcp-fault-proxy.js';
-import { CLIENT_LIBRARIES, type ConnectedClient, connectClient } from '../support/valkey-clients.js';
+import { CLIENT_LIBRARIES, type ConnectedClient, connectClient, untilReachable } from '../support/valkey-clients.js';
 
 /**
  * The faults a Valkey store meets, on a server these tests own (they restart it, flush its script
@@ -90,7 +89,7 @@ describe.skipIf(!runnable)(titled('ValkeyStore faults', runnable ? availability 
         async function restarted(_request: { id: string }) {
           executions++;
           await server.restart();
-          await waitUntilReachable(store);
+          await untilReachable(store, ['probe'], 10_000);
           return 'after restart';
         },
         { store, key: 'id' },
@@ -182,7 +181,7 @@ describe.skipIf(!runnable)(titled('ValkeyStore faults', runnable ? availability 
       proxy.mode = 'lose-replies';
       await expect(store.claim(request)).rejects.toBeInstanceOf(StoreError);
       proxy.mode = 'pass';
-      await waitUntilReachable(store);
+      await untilReachable(store, ['probe'], 10_000);
       const retried = await store.claim(request);
       expect(retried).toMatchObject({ claimed: false, existing: { lease: 'lease-lost', status: 'INPROGRESS' } });
     });
@@ -197,7 +196,7 @@ describe.skipIf(!runnable)(titled('ValkeyStore faults', runnable ? availability 
       expect(error).toBeInstanceOf(StoreError);
       expect((error as StoreError).operation).toBe('claim');
       proxy.resetConnections();
-      await waitUntilReachable(store);
+      await untilReachable(store, ['probe'], 10_000);
       await expect(call({ id })).rejects.toBeInstanceOf(InProgressError);
       expect(counter.executions).toBe(0);
     });
@@ -211,7 +210,7 @@ describe.skipIf(!runnable)(titled('ValkeyStore faults', runnable ? availability 
       proxy.mode = 'pass';
       expect(failed).toBeInstanceOf(StoreError);
       expect(counter.executions).toBe(0);
-      await waitUntilReachable(store);
+      await untilReachable(store, ['probe'], 10_000);
       const other = randomUUID();
       expect(await call({ id: other })).toBe('ok');
       expect(await call({ id: other })).toBe('ok');
@@ -219,17 +218,3 @@ describe.skipIf(!runnable)(titled('ValkeyStore faults', runnable ? availability 
     });
   });
 });
-
-/** Waits for a client to reconnect on its own (each library has its own reconnect loop). */
-async function waitUntilReachable(store: ValkeyStore): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await store.get('probe');
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(50);
-    }
-  }
-}

@@ -9,7 +9,8 @@ export type RedisAvailability =
   | { readonly available: true; readonly external: string | undefined }
   | { readonly available: false; readonly reason: string };
 
-const BINARY = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+/** The redis-server binary the tests start. */
+export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 
 /**
  * `REDIS_URL` points the tests at a server of your own; otherwise each test file starts its own
@@ -19,9 +20,9 @@ const BINARY = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 export function redisAvailability(): RedisAvailability {
   const external = process.env.REDIS_URL;
   if (external) return { available: true, external };
-  const probe = spawnSync(BINARY, ['--version'], { encoding: 'utf8' });
+  const probe = spawnSync(REDIS_SERVER_BIN, ['--version'], { encoding: 'utf8' });
   if (probe.status === 0) return { available: true, external: undefined };
-  const reason = `${BINARY} is not installed (apt-get install -y redis-server) and REDIS_URL is not set`;
+  const reason = `${REDIS_SERVER_BIN} is not installed (apt-get install -y redis-server) and REDIS_URL is not set`;
   if (process.env.CI === 'true') throw new Error(`CI=true: the Redis tests must run, but ${reason}.`);
   return { available: false, reason };
 }
@@ -45,6 +46,10 @@ export interface RedisServer {
   readonly url: string;
   /** Kills the process (SIGKILL, as a crash) and starts it again on the same port. */
   restart(): Promise<void>;
+  /** Kills the process (SIGKILL): the server is unreachable until `start()`. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port after `kill()`. */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -55,24 +60,31 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
   args.push(...(options.durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
   if (options.replicaOf) args.push('--replicaof', options.replicaOf.host, String(options.replicaOf.port));
-  let child = await launch(args);
+  let child = await launchRedisServer(args);
   return {
     host: '127.0.0.1',
     port,
     url: `redis://127.0.0.1:${port}`,
     async restart() {
-      await kill(child, 'SIGKILL');
-      child = await launch(args);
+      await stopProcess(child, 'SIGKILL');
+      child = await launchRedisServer(args);
+    },
+    async kill() {
+      await stopProcess(child, 'SIGKILL');
+    },
+    async start() {
+      child = await launchRedisServer(args);
     },
     async stop() {
-      await kill(child, 'SIGTERM');
+      await stopProcess(child, 'SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-async function launch(args: readonly string[]): Promise<ChildProcess> {
-  const child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a redis-server with these arguments and resolves once it accepts connections. */
+export async function launchRedisServer(args: readonly string[]): Promise<ChildProcess> {
+  const child = spawn(REDIS_SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`redis-server did not start within 10 s:\n${output}`)), 10_000);
@@ -98,7 +110,8 @@ async function launch(args: readonly string[]): Promise<ChildProcess> {
   return child;
 }
 
-function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+/** Sends `signal` to a process this test started and resolves once it has exited. */
+export function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
@@ -106,7 +119,8 @@ function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
-function freePort(): Promise<number> {
+/** A loopback port nothing listens on at the moment of asking. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

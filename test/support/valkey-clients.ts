@@ -1,8 +1,10 @@
-import { GlideClient, Logger } from '@valkey/valkey-glide';
-import { Redis } from 'ioredis';
-import { Redis as Valkey } from 'iovalkey';
-import { createClient } from 'redis';
-import type { ValkeyClient } from '../../src/stores/valkey/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GlideClient, GlideClusterClient, Logger } from '@valkey/valkey-glide';
+import { Cluster, Redis } from 'ioredis';
+import { Redis as Valkey, Cluster as ValkeyCluster } from 'iovalkey';
+import { createClient, createCluster } from 'redis';
+import type { ValkeyClient, ValkeyStore } from '../../src/stores/valkey/index.js';
+import type { ClusterAddress } from './redis-cluster.js';
 
 /** A connected client of one library, and how to close it. */
 export interface ConnectedClient {
@@ -38,13 +40,7 @@ export async function connectClient(library: ClientLibrary, url: string, options
       });
       client.on('error', () => undefined);
       await client.connect();
-      return {
-        library,
-        client,
-        close: async () => {
-          if (client.isOpen) client.destroy();
-        },
-      };
+      return { library, client, close: async () => destroyNodeRedis(client) };
     }
     case 'ioredis':
     case 'iovalkey': {
@@ -59,11 +55,7 @@ export async function connectClient(library: ClientLibrary, url: string, options
       return { library, client, close: async () => void client.disconnect() };
     }
     case 'valkey-glide': {
-      if (!glideQuiet) {
-        // Its core logs every server error reply to stdout.
-        Logger.init('off');
-        glideQuiet = true;
-      }
+      quietGlide();
       const client = await GlideClient.createClient({
         addresses: [{ host: hostname, port: Number(port) }],
         requestTimeout: timeoutMs,
@@ -71,6 +63,93 @@ export async function connectClient(library: ClientLibrary, url: string, options
       return { library, client, close: async () => client.close() };
     }
   }
+}
+
+/**
+ * Connects a cluster client of `library` to the seed nodes with the settings of docs/valkey.md's
+ * recipes (test/stores/valkey-recipes/), with a command timeout of the test's choosing.
+ */
+export async function connectClusterClient(
+  library: ClientLibrary,
+  seeds: readonly ClusterAddress[],
+  options: ClientOptions = {},
+): Promise<ConnectedClient> {
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  switch (library) {
+    case 'node-redis': {
+      const client = createCluster({
+        rootNodes: seeds.map(({ host, port }) => ({ socket: { host, port } })),
+        defaults: {
+          disableOfflineQueue: true,
+          socket: {
+            connectTimeout: timeoutMs,
+            socketTimeout: timeoutMs,
+            reconnectStrategy: (retries: number) => Math.min(20 * 2 ** retries, 500),
+          },
+        },
+        commandOptions: { timeout: timeoutMs },
+      });
+      client.on('error', () => undefined);
+      await client.connect();
+      return { library, client, close: async () => destroyNodeRedis(client) };
+    }
+    case 'ioredis':
+    case 'iovalkey': {
+      const nodes = seeds.map(({ host, port }) => ({ host, port }));
+      const clusterOptions = {
+        enableOfflineQueue: false,
+        lazyConnect: true,
+        redisOptions: { commandTimeout: timeoutMs, maxRetriesPerRequest: 0 },
+      };
+      const client = library === 'ioredis' ? new Cluster(nodes, clusterOptions) : new ValkeyCluster(nodes, clusterOptions);
+      client.on('error', () => undefined);
+      await client.connect();
+      return { library, client, close: async () => void client.disconnect() };
+    }
+    case 'valkey-glide': {
+      quietGlide();
+      const client = await GlideClusterClient.createClient({
+        addresses: seeds.map(({ host, port }) => ({ host, port })),
+        requestTimeout: timeoutMs,
+      });
+      return { library, client, close: async () => client.close() };
+    }
+  }
+}
+
+/** Closes a node-redis client or cluster client unless it is closed already. */
+export async function destroyNodeRedis(client: { readonly isOpen: boolean; destroy(): void }): Promise<void> {
+  if (client.isOpen) client.destroy();
+}
+
+/**
+ * Waits until a store reaches its server again after a restart or failover (each library has its
+ * own reconnect loop): one read per id, so give one id per primary of a cluster.
+ */
+export async function untilReachable(
+  store: ValkeyStore,
+  ids: readonly string[] = ['reachable'],
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const id of ids) {
+    for (;;) {
+      try {
+        await store.get(id);
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await sleep(20);
+      }
+    }
+  }
+}
+
+/** Its core logs every server error reply to stdout. */
+function quietGlide(): void {
+  if (glideQuiet) return;
+  Logger.init('off');
+  glideQuiet = true;
 }
 
 const SEND_METHODS = new Set(['customCommand', 'callBuffer', 'sendCommand', 'send']);

@@ -11,10 +11,18 @@ import { seededRandom } from './seeded-random.js';
  * - `lost-reply`: the command applies, then the connection is reset instead of answering.
  * - `restart`: the server is killed (SIGKILL) and started again before the command reaches it.
  * - `script-flush`: `SCRIPT FLUSH` runs on the server just before the command reaches it.
+ * Cluster mode only (a proxy in front of each node):
+ * - `failover`: the node's replica takes over (`CLUSTER FAILOVER`) before the command reaches the
+ *   node, which answers it with `MOVED`: the client must follow.
+ * - `migrate-slot`: the command's slot moves to another primary first: `MOVED` again.
  */
-export type ValkeyFault = 'reset' | 'timeout' | 'lost-reply' | 'restart' | 'script-flush';
+export type ValkeyFault = 'reset' | 'timeout' | 'lost-reply' | 'restart' | 'script-flush' | 'failover' | 'migrate-slot';
 
+/** The faults of a single server. */
 export const VALKEY_FAULTS: readonly ValkeyFault[] = ['reset', 'timeout', 'lost-reply', 'restart', 'script-flush'];
+
+/** The faults of a cluster node: a single server's, and the two that move a slot. */
+export const CLUSTER_FAULTS: readonly ValkeyFault[] = [...VALKEY_FAULTS, 'failover', 'migrate-slot'];
 
 /** The store's requests, told apart on the wire: `SET … NX` or the claim script, the other scripts, `GET` for a read. */
 export type ValkeyOperation = 'claim' | 'complete' | 'release' | 'evict' | 'get';
@@ -40,12 +48,18 @@ export interface ValkeyFaultProxyOptions {
   readonly upstreamPort: number;
   /** How long a `timeout` holds a reply back (longer than the client's command timeout). */
   readonly holdMs: number;
-  /** Seeds the `probability` draws. */
+  /** Seeds the `probability` draws (when the proxy has rules of its own). */
   readonly seed?: number;
+  /** Rules shared with other proxies (one per cluster node), so `nth` counts across the cluster. */
+  readonly rules?: ValkeyFaultRules;
   /** Kills the server and starts it again on the same port. */
   restartServer(): Promise<void>;
   /** Runs `SCRIPT FLUSH` on the server (through a connection of its own, not the proxy). */
   flushScripts(): Promise<void>;
+  /** Cluster mode: hands the node's slots to its replica (for `failover`). */
+  failover?(): Promise<void>;
+  /** Cluster mode: moves the slot of `key` to another primary (for `migrate-slot`). */
+  migrateSlot?(key: string): Promise<void>;
 }
 
 /** What becomes of the reply to a forwarded command. */
@@ -68,6 +82,9 @@ const SCRIPTS = new Map<string, ValkeyOperation>(
 class Link {
   readonly fates: ReplyFate[] = [];
   readonly held: Buffer[] = [];
+  /** A replica's replication link: passed through as bytes, never faulted, held while replication is. */
+  replication = false;
+  readonly heldReplication: Buffer[] = [];
   releaseAt = 0;
   inbound: Buffer = Buffer.alloc(0);
   outbound: Buffer = Buffer.alloc(0);
@@ -101,18 +118,17 @@ class Link {
  */
 export class ValkeyFaultProxy {
   readonly #options: ValkeyFaultProxyOptions;
-  readonly #random: () => number;
+  readonly #rules: ValkeyFaultRules;
   readonly #links = new Set<Link>();
-  readonly #rules = new Set<ActiveRule>();
   #server: Server | undefined;
-  #faults = 0;
   #restarting: Promise<void> | undefined;
+  #replicationHeld = false;
   url = '';
   port = 0;
 
   constructor(options: ValkeyFaultProxyOptions) {
     this.#options = options;
-    this.#random = seededRandom(options.seed ?? 1);
+    this.#rules = options.rules ?? new ValkeyFaultRules(options.seed);
   }
 
   async start(): Promise<this> {
@@ -126,13 +142,25 @@ export class ValkeyFaultProxy {
   }
 
   inject(rule: ValkeyFaultRule): InjectedValkeyRule {
-    const active: ActiveRule = { rule, seen: 0, hits: 0 };
-    this.#rules.add(active);
-    return { hits: () => active.hits, remove: () => void this.#rules.delete(active) };
+    return this.#rules.inject(rule);
   }
 
   faultsInjected(): number {
-    return this.#faults;
+    return this.#rules.faultsInjected();
+  }
+
+  /**
+   * Holds back what the server sends its replicas through this proxy (the replication stream),
+   * so a write it acknowledges reaches no replica: a crash then loses it, as a real primary that
+   * failed ahead of its replicas does. `false` delivers what was held.
+   */
+  holdReplication(held: boolean): void {
+    this.#replicationHeld = held;
+    if (held) return;
+    for (const link of this.#links) {
+      const pending = link.heldReplication.splice(0);
+      if (!link.closed) for (const chunk of pending) link.client.write(chunk);
+    }
   }
 
   /** Waits until every command has been answered, delivered late, or lost with its connection. */
@@ -164,15 +192,35 @@ export class ValkeyFaultProxy {
     client.on('data', (chunk: Buffer) => {
       link.inbound = Buffer.concat([link.inbound, chunk]);
       for (;;) {
+        if (link.replication) {
+          // From the handshake on, bytes: after its own commands come its offsets and acks.
+          const bytes = link.inbound;
+          link.inbound = Buffer.alloc(0);
+          link.chain = link.chain.then(() => void (link.closed || link.upstream.write(bytes)));
+          break;
+        }
         const length = valueLength(link.inbound);
         if (length < 0) break;
         const bytes = link.inbound.subarray(0, length);
         link.inbound = link.inbound.subarray(length);
+        if (isReplicationHandshake(bytes)) {
+          link.replication = true;
+          link.inbound = Buffer.concat([bytes, link.inbound]);
+          continue;
+        }
         link.busy++;
         link.chain = link.chain.then(() => this.#handle(link, bytes)).finally(() => void link.busy--);
       }
     });
     upstream.on('data', (chunk: Buffer) => {
+      if (link.replication) {
+        // The snapshot and the command stream are not replies: no parsing, only holding.
+        const bytes = Buffer.concat([link.outbound, chunk]);
+        link.outbound = Buffer.alloc(0);
+        if (this.#replicationHeld) link.heldReplication.push(bytes);
+        else link.client.write(bytes);
+        return;
+      }
       link.outbound = Buffer.concat([link.outbound, chunk]);
       for (;;) {
         const length = valueLength(link.outbound);
@@ -188,7 +236,7 @@ export class ValkeyFaultProxy {
 
   async #handle(link: Link, bytes: Buffer): Promise<void> {
     if (link.closed) return;
-    const rule = this.#match(parseCommand(bytes));
+    const rule = this.#rules.match(describe(parseCommand(bytes)));
     switch (rule?.fault) {
       case undefined:
         return this.#forward(link, bytes, 'deliver');
@@ -208,6 +256,12 @@ export class ValkeyFaultProxy {
         return link.reset();
       case 'script-flush':
         await this.#options.flushScripts();
+        return this.#forward(link, bytes, 'deliver');
+      case 'failover':
+        await required(this.#options.failover, 'failover')();
+        return this.#forward(link, bytes, 'deliver');
+      case 'migrate-slot':
+        await required(this.#options.migrateSlot, 'migrate-slot')(describe(parseCommand(bytes))!.key);
         return this.#forward(link, bytes, 'deliver');
     }
   }
@@ -243,9 +297,30 @@ export class ValkeyFaultProxy {
     const held = link.held.splice(0);
     if (!link.closed) for (const reply of held) link.client.write(reply);
   }
+}
 
-  #match(command: RespCommand): ValkeyFaultRule | undefined {
-    const target = describe(command);
+/** The rules in force, and the draws and counts they share, for one proxy or every proxy of a cluster. */
+export class ValkeyFaultRules {
+  readonly #rules = new Set<ActiveRule>();
+  readonly #random: () => number;
+  #faults = 0;
+
+  constructor(seed = 1) {
+    this.#random = seededRandom(seed);
+  }
+
+  inject(rule: ValkeyFaultRule): InjectedValkeyRule {
+    const active: ActiveRule = { rule, seen: 0, hits: 0 };
+    this.#rules.add(active);
+    return { hits: () => active.hits, remove: () => void this.#rules.delete(active) };
+  }
+
+  faultsInjected(): number {
+    return this.#faults;
+  }
+
+  /** The rule that faults this command, counting it against every rule it matches. */
+  match(target: { operation: ValkeyOperation; key: string } | undefined): ValkeyFaultRule | undefined {
     if (target === undefined) return undefined;
     for (const active of this.#rules) {
       const { rule } = active;
@@ -261,6 +336,18 @@ export class ValkeyFaultProxy {
     }
     return undefined;
   }
+}
+
+/** A replica's first commands to its primary: from there on the connection carries replication. */
+function isReplicationHandshake(bytes: Buffer): boolean {
+  const name = parseCommand(bytes)[0]?.toString('latin1').toUpperCase();
+  return name === 'REPLCONF' || name === 'PSYNC' || name === 'SYNC';
+}
+
+function required<T>(action: T | undefined, fault: ValkeyFault): T {
+  if (action === undefined)
+    throw new Error(`ValkeyFaultProxy: the ${fault} fault needs the proxy's ${fault} option (cluster mode)`);
+  return action;
 }
 
 /** Which request of the store a command is, and the key it touches; undefined for anything else. */

@@ -33,7 +33,11 @@ export interface GlideClientLike {
 export interface IoredisLike {
   /** Sends one command and resolves its reply with bulk strings as `Buffer`s. */
   callBuffer(command: string, ...args: (string | Buffer | number)[]): Promise<unknown>;
-  /** The connection state (`ready`, `reconnecting`, `end`, ...); `end` and `close` fail fast. */
+  /**
+   * The connection state (`connecting`, `ready`, `reconnecting`, `end`, ...). While `reconnecting`,
+   * `end` or `close` the store fails fast: a `Cluster` would hold the command in its offline queue,
+   * with no timeout, and send it whenever the nodes return.
+   */
   readonly status: string;
 }
 
@@ -43,16 +47,46 @@ export interface NodeRedisLike {
   sendCommand(args: (string | Buffer)[], options?: { typeMapping?: Record<number, unknown> }): Promise<unknown>;
   /** False once the client is closed or destroyed, so the store fails fast. */
   readonly isOpen: boolean;
+  /** False while the client is not connected (reconnecting after the server went away). */
+  readonly isReady?: boolean;
+  /** The options it was created with: the store reads `commandOptions.timeout`. */
+  readonly options?: { readonly commandOptions?: { readonly timeout?: number } } | undefined;
+}
+
+/** The part of a `redis` (node-redis v5) cluster client the store uses: a connected `createCluster()`. */
+export interface NodeRedisClusterLike {
+  /** Sends one command to the primary serving `firstKey`'s slot, following MOVED and ASK redirections. */
+  sendCommand(
+    firstKey: string | Buffer | undefined,
+    isReadonly: boolean | undefined,
+    args: (string | Buffer)[],
+    options?: { typeMapping?: Record<number, unknown> },
+  ): Promise<unknown>;
+  /** Present on every node-redis cluster client; it tells one apart from a `createClient()` client. */
+  getSlotMaster(slot: number): unknown;
+  /** False once the client is closed or destroyed, so the store fails fast. */
+  readonly isOpen: boolean;
+}
+
+/**
+ * node-redis v5's own topology refresh (`RedisCluster._slots.rediscover`), which it runs only on
+ * MOVED and ASK. Typed as optional: it is not part of its documented API.
+ */
+interface NodeRedisClusterInternals {
+  readonly _options?: { readonly rootNodes?: readonly unknown[] };
+  readonly _slots?: { rediscover?(startWith: { options: unknown }): Promise<void> };
 }
 
 /** A connected client of any supported library, or your own {@link ValkeyConnection}. */
-export type ValkeyClient = GlideClientLike | IoredisLike | NodeRedisLike | ValkeyConnection;
+export type ValkeyClient = GlideClientLike | IoredisLike | NodeRedisLike | NodeRedisClusterLike | ValkeyConnection;
 
 /** valkey-glide's `Decoder.Bytes`, spelled out so this module never imports the library. */
 const GLIDE_BYTES_DECODER = 0;
 /** node-redis's `RESP_TYPES.BLOB_STRING` (the RESP type byte `$`), for the same reason. */
 const RESP_BLOB_STRING = 36;
 const NODE_REDIS_BINARY = { typeMapping: { [RESP_BLOB_STRING]: Buffer } };
+/** ioredis states in which a command would wait for a connection that is not there. */
+const IOREDIS_UNREACHABLE = new Set(['reconnecting', 'end', 'close']);
 
 /**
  * Wraps a client of one of the supported libraries, told apart by shape (never by class name,
@@ -62,6 +96,9 @@ export function toConnection(client: ValkeyClient): ValkeyConnection | undefined
   if (client === null || typeof client !== 'object') return undefined;
   if (typeof (client as GlideClientLike).customCommand === 'function') return glideConnection(client as GlideClientLike);
   if (typeof (client as IoredisLike).callBuffer === 'function') return ioredisConnection(client as IoredisLike);
+  if (typeof (client as NodeRedisClusterLike).getSlotMaster === 'function' && 'isOpen' in client) {
+    return nodeRedisClusterConnection(client as NodeRedisClusterLike);
+  }
   if (typeof (client as NodeRedisLike).sendCommand === 'function' && 'isOpen' in client) {
     return nodeRedisConnection(client as NodeRedisLike);
   }
@@ -82,16 +119,58 @@ function glideConnection(client: GlideClientLike): ValkeyConnection {
 
 function ioredisConnection(client: IoredisLike): ValkeyConnection {
   return {
-    send: async ([command, ...args]) => normalize(await client.callBuffer(String(command), ...args.map(toBuffer))),
-    isConnected: () => client.status !== 'end' && client.status !== 'close',
+    // In lower case: iovalkey looks a command's keys up by its name as written, and a Cluster
+    // sends a command whose keys it cannot find to any node, which answers MOVED.
+    send: async ([command, ...args]) => normalize(await client.callBuffer(String(command).toLowerCase(), ...args.map(toBuffer))),
+    isConnected: () => !IOREDIS_UNREACHABLE.has(client.status),
   };
 }
 
 function nodeRedisConnection(client: NodeRedisLike): ValkeyConnection {
   return {
     send: async (args) => normalize(await client.sendCommand(args.map(toBuffer), NODE_REDIS_BINARY)),
+    // A command sent while the client reconnects waits in its offline queue: with a command
+    // timeout it is withdrawn when that lapses; without one it would wait for the server to come
+    // back and run then, long after the invocation gave up. Fail fast instead.
+    isConnected: () => client.isOpen && (client.isReady !== false || (client.options?.commandOptions?.timeout ?? 0) > 0),
+  };
+}
+
+function nodeRedisClusterConnection(client: NodeRedisClusterLike): ValkeyConnection {
+  return {
+    send: async (args, key) => {
+      try {
+        // Routed by the record's key; the commands write, so never to a replica.
+        return normalize(await client.sendCommand(key, false, args.map(toBuffer), NODE_REDIS_BINARY));
+      } catch (error) {
+        if (isConnectionFailure(error)) rediscover(client);
+        throw error;
+      }
+    },
     isConnected: () => client.isOpen,
   };
+}
+
+/**
+ * node-redis looks for a new topology only when a node answers MOVED or ASK; a primary that died
+ * answers nothing, so its slots stay pointed at it, and fail, after its replica has taken over.
+ * A connection failure starts a rediscovery from the configured root nodes (this command still
+ * fails: the store fails closed; the next one, such as the engine's retried completion, finds
+ * the new primary).
+ */
+function rediscover(client: NodeRedisClusterLike): void {
+  const { _options: options, _slots: slots } = client as NodeRedisClusterLike & NodeRedisClusterInternals;
+  const root = options?.rootNodes?.[0];
+  if (root === undefined || typeof slots?.rediscover !== 'function') return;
+  slots.rediscover({ options: root }).catch(() => undefined);
+}
+
+/** A failure to reach a node, as opposed to a reply the server gave. */
+function isConnectionFailure(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    /offline|closed|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|timeout|CLUSTERDOWN/i.test(`${error.name} ${error.message}`)
+  );
 }
 
 function toBuffer(argument: ValkeyArgument): string | Buffer {

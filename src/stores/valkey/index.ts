@@ -7,6 +7,7 @@
 export type {
   GlideClientLike,
   IoredisLike,
+  NodeRedisClusterLike,
   NodeRedisLike,
   ValkeyArgument,
   ValkeyClient,
