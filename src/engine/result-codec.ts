@@ -11,9 +11,8 @@ const BROTLI_FRAME = 1;
  */
 const BROTLI_QUALITY = 5;
 /**
- * Below this size quality 1 is used: the record takes the same write units either way (tens of
- * bytes apart), while quality 5 added about 110 µs to a whole first call with a 1 KB result
- * and quality 1 about 45 µs (measured against the benchmark's in-process DynamoDB double).
+ * Below this size quality 1 is used: the record takes the same write units either way (the two
+ * qualities end tens of bytes apart), and quality 1 costs a fraction of quality 5's CPU (bench/RESULTS.md).
  */
 const FAST_QUALITY_BELOW_BYTES = 4096;
 const FAST_QUALITY = 1;

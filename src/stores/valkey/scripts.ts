@@ -17,13 +17,6 @@ function script(name: Script['name'], source: string): Script {
 // travel as decimal text; tonumber() is exact for epoch milliseconds (Lua numbers are doubles).
 const HEADER = `'^${RECORD_MAGIC}\\n([^\\n]*)\\n([^\\n]*)\\n([^\\n]*)\\n([^\\n]*)\\n([^\\n]*)\\n'`;
 /**
- * The same header, capturing only its lease and fingerprint lines. Every capture is a string the
- * script allocates: the complete script, run once per first call, needs only these two (three
- * fewer captures took about 0.7 µs off its 9 to 14 µs a call in redis-server's commandstats).
- */
-const LEASE_AND_FINGERPRINT = `'^${RECORD_MAGIC}\\n[^\\n]*\\n[^\\n]*\\n[^\\n]*\\n([^\\n]*)\\n([^\\n]*)\\n'`;
-
-/**
  * The DynamoDB claim condition, evaluated where the data is: write unless a record exists that has
  * not expired and is COMPLETED, or INPROGRESS within its in-progress expiry. As in DynamoDB, a
  * missing or non-numeric expiry never counts as lapsed, so a malformed record is returned, not
@@ -60,7 +53,7 @@ export const COMPLETE = script(
   `local key = KEYS[1]
 local existing = redis.call('GET', key)
 if not existing then return 0 end
-local lease, fingerprint = string.match(existing, ${LEASE_AND_FINGERPRINT})
+local _, _, _, lease, fingerprint = string.match(existing, ${HEADER})
 if lease ~= ARGV[1] then return 0 end
 redis.call('SET', key, '${RECORD_MAGIC}\\nCOMPLETED\\n' .. ARGV[2] .. '\\n\\n' .. lease .. '\\n' .. fingerprint .. '\\n' .. ARGV[4] .. '\\n' .. (ARGV[5] or ''))
 redis.call('PEXPIREAT', key, ARGV[3])
