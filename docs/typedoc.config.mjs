@@ -8,6 +8,7 @@ const config = {
   // One entry per subpath in package.json "exports". Add each subpath as it ships:
   entryPoints: [
     '../src/index.ts',
+    '../src/engine/index.ts', // lambda-idempotency/engine
     '../src/cdk/index.ts', // lambda-idempotency/cdk
     '../src/stores/valkey/index.ts', // lambda-idempotency/valkey
     '../src/observability/index.ts', // outcome hooks and EMF metrics
@@ -26,21 +27,19 @@ const config = {
   intentionallyNotExported: ['IsEventBridge', 'NoPartialResponseRecord'],
   // Members of discriminated unions: each union member is documented as a whole, and its
   // discriminant and payload need no sentence of their own. With several entry points, prefix
-  // each name with its module (e.g. 'index.Begin.__type.kind').
+  // each name with its module (e.g. 'engine.InvocationDecision.__type.kind').
   intentionallyNotDocumented: [
     'index.BatchEventOf.__type.Records',
-    'index.BatchResponse.batchItemFailures.__type.itemIdentifier',
-    'index.KafkaBatchResponse.batchItemFailures.__type.itemIdentifier',
-    'index.Begin.__type.attempt',
-    'index.Begin.__type.kind',
-    'index.Begin.__type.value',
-    'index.ClaimResult.__type.claimed',
-    'index.ClaimResult.__type.existing',
-    'index.StoredResult.__type.bytes',
-    'index.StoredResult.__type.kind',
-    'index.StoredResult.__type.message',
-    'index.StoredResult.__type.name',
-    'index.StoredResult.__type.text',
+    'engine.InvocationDecision.__type.claim',
+    'engine.InvocationDecision.__type.kind',
+    'engine.InvocationDecision.__type.value',
+    'engine.ClaimResult.__type.claimed',
+    'engine.ClaimResult.__type.existing',
+    'engine.StoredResult.__type.bytes',
+    'engine.StoredResult.__type.kind',
+    'engine.StoredResult.__type.message',
+    'engine.StoredResult.__type.name',
+    'engine.StoredResult.__type.text',
   ],
 };
 

@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
 /** The package's entry points (package.json "exports"), as paths under dist/cjs without extension. */
-const ENTRIES = ['index', 'cdk/index', 'stores/valkey/index', 'observability/index'];
+const ENTRIES = ['index', 'engine/index', 'cdk/index', 'stores/valkey/index', 'observability/index'];
 
 const require = createRequire(import.meta.url);
 const tsc = require.resolve('typescript/bin/tsc');

@@ -1,6 +1,8 @@
 /**
  * lambda-idempotency: run an AWS Lambda handler once per idempotency key and replay its stored
- * result to every retry.
+ * result to every retry. This entry holds what a handler author uses: the adapters, the DynamoDB
+ * store, their options, the errors and the event types. What you implement or plug in (an engine
+ * of your own, a store, a serializer, an SDK client or credentials) is in `lambda-idempotency/engine`.
  * @packageDocumentation
  */
 
@@ -13,25 +15,11 @@ export type {
 } from './batch/batch-types.js';
 export { BatchFailedError, type BatchRecordFailure, MalformedRecordError, RecordNotProcessedError } from './batch/errors.js';
 export { idempotentBatch } from './batch/idempotent-batch.js';
-export type { BatchLogger, IdempotentBatchOptions } from './batch/options.js';
-export type { Claim } from './engine/claim.js';
-export { createIdempotencyEngine } from './engine/create-engine.js';
-export type { IdempotencyEngine, InvocationDecision, InvocationRequest } from './engine/idempotency-engine.js';
+export type { IdempotentBatchOptions } from './batch/options.js';
 export type { IdempotencyOptions } from './engine/options.js';
-export type { IdempotencyRecord, RecordStatus, StoredResult } from './engine/record.js';
 export type { ReplayInfo, ResponseHook } from './engine/response-hook.js';
 export type { Selector } from './engine/selector.js';
-export type { ResultSerializer } from './engine/serializer.js';
-export { jsonSerializer } from './engine/serializer.js';
-export type {
-  ClaimRequest,
-  ClaimResult,
-  CompleteRequest,
-  CompressionPreference,
-  IdempotencyStore,
-  ReleaseRequest,
-} from './engine/store.js';
-export type { WarningLogger } from './engine/warn.js';
+export type { IdempotencyLogger } from './engine/warn.js';
 export {
   CorruptRecordError,
   IdempotencyConfigError,
@@ -62,12 +50,12 @@ export type {
   DocumentDBChangeRecord,
   DocumentDBChangeStreamEvent,
 } from './lambda/event-sources/documentdb.js';
-export type { EventSourceKind } from './lambda/event-sources/event-source.js';
 export type { PipesKinesisRecord } from './lambda/event-sources/kinesis.js';
-export type { BatchResponse, KafkaBatchResponse, KafkaItemIdentifier } from './lambda/event-sources/partial-response.js';
-export type { IdempotencyMiddleware, IdempotencyMiddlewareOptions, MiddyRequestLike } from './middleware/middy.js';
+export type { KafkaBatchResponse } from './lambda/event-sources/partial-response.js';
+export type { IdempotencyMiddlewareOptions } from './middleware/middy.js';
 export { idempotency } from './middleware/middy.js';
-export { DynamoDBStore, type DynamoDBStoreOptions } from './stores/dynamodb-store.js';
+export type { DynamoDBStoreOptions } from './stores/dynamodb/store-options.js';
+export { DynamoDBStore } from './stores/dynamodb-store.js';
 export type { DynamoDBAttributeNames } from './stores/record-schema.js';
-export type { ArgsSelector, LambdaHandlerArgs, MakeIdempotentOptions } from './wrapper/make-idempotent.js';
+export type { ArgsSelector, MakeIdempotentOptions } from './wrapper/make-idempotent.js';
 export { makeIdempotent } from './wrapper/make-idempotent.js';

@@ -1,13 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type IdempotencyStore,
-  InProgressError,
-  MissingIdempotencyKeyError,
-  makeIdempotent,
-  ResultNotSerializableError,
-} from '../src/index.js';
+import type { IdempotencyStore } from '../src/engine/index.js';
+import { InProgressError, MissingIdempotencyKeyError, makeIdempotent, ResultNotSerializableError } from '../src/index.js';
 import { deferred, lambdaContext, type StoreFixture, storeFixture, uniqueKey, warningSink } from './support/fixtures.js';
 
 let fixture: StoreFixture;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HttpEvent, IdempotencyStore } from '../src/index.js';
+import type { IdempotencyStore } from '../src/engine/index.js';
+import type { HttpEvent } from '../src/index.js';
 import { httpShapes, withBody, withHeader, withKey } from './http/http-events.js';
 import { deferred, lambdaContext, type StoreFixture, storeFixture, uniqueKey } from './support/fixtures.js';
 import {

@@ -8,6 +8,7 @@ const localCredentials =
 /** Each package specifier (package.json "exports") and the source file it stands for in tests. */
 const packageEntries: Record<string, string> = {
   'lambda-idempotency': 'index.ts',
+  'lambda-idempotency/engine': 'engine/index.ts',
   'lambda-idempotency/cdk': 'cdk/index.ts',
   'lambda-idempotency/valkey': 'stores/valkey/index.ts',
   'lambda-idempotency/observability': 'observability/index.ts',

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { httpIdempotency, type IdempotencyStore } from 'lambda-idempotency';
+import { httpIdempotency } from 'lambda-idempotency';
+import type { IdempotencyStore } from 'lambda-idempotency/engine';
 import { createPaymentHandler } from './create-payment.js';
 import type { PaymentsTable } from './payments-table.js';
 

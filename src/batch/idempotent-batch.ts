@@ -75,7 +75,7 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
     return userPayload === undefined ? undefined : readerFor(userPayload, source);
   }
 
-  function groupOf(source: EventSource): (record: TRecord, index: number) => string | undefined {
+  function groupReader(source: EventSource): (record: TRecord, index: number) => string | undefined {
     if (groupBy === false) return () => undefined;
     if (groupBy !== undefined) return (record) => groupBy(record);
     return (record, index) => source.defaultGroup(record, index);
@@ -120,7 +120,7 @@ export function idempotentBatch<TRecord extends BatchRecord = SQSRecord, R = unk
       return outcome.kind !== 'failed';
     };
     const identifierAt = (index: number) => source.itemIdentifier(records[index], index);
-    const groupOfRecord = groupOf(source);
+    const groupOfRecord = groupReader(source);
     // A record whose group cannot be read fails alone; without its group it orders with nothing.
     const unreadable = new Map<number, MalformedRecordError>();
     const groups = records.map((record, index) => {

@@ -1,17 +1,9 @@
 import type { IdempotencyOptions } from '../engine/options.js';
 import type { Selector } from '../engine/selector.js';
-import type { WarningLogger } from '../engine/warn.js';
 import { IdempotencyConfigError } from '../errors.js';
 
-/** Where record failures and warnings are logged. `console`, pino and the Powertools Logger fit. */
-export interface BatchLogger extends WarningLogger {
-  /** Record failures; `warn` is used when absent. */
-  error?(message: string, details?: Record<string, unknown>): void;
-}
-
 /** Options of {@link idempotentBatch}. The engine's options apply to every record's claim. */
-export interface IdempotentBatchOptions<TRecord>
-  extends Omit<IdempotencyOptions<TRecord>, 'key' | 'payload' | 'requireKey' | 'logger'> {
+export interface IdempotentBatchOptions<TRecord> extends Omit<IdempotencyOptions<TRecord>, 'key' | 'payload' | 'requireKey'> {
   /**
    * What identifies a record: a function of the record, or a dotted path such as `'body.orderId'`
    * (a JSON body is parsed; base64 fields are decoded first: Kinesis `kinesis.data` (a pipe's
@@ -44,8 +36,6 @@ export interface IdempotentBatchOptions<TRecord>
   readonly onDuplicate?: (record: TRecord, storedResult: unknown) => void;
   /** Called for every record reported in `batchItemFailures`, with why. */
   readonly onRecordFailure?: (record: TRecord, error: unknown) => void;
-  /** Where record failures (as errors) and warnings are logged. Default `console`. */
-  readonly logger?: BatchLogger;
   /**
    * Whether the event source mapping reads a partial batch response (its `FunctionResponseTypes`
    * holds `ReportBatchItemFailures`). `true`: failed records are named in the response and only

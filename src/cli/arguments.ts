@@ -59,7 +59,7 @@ export function count(name: string, value: string | undefined, fallback: number)
 }
 
 /** Which store the flags name, checked before anything connects. */
-export function sourceOf(values: Values, env: NodeJS.ProcessEnv): () => Promise<RecordSource> {
+export function recordSourceOpener(values: Values, env: NodeJS.ProcessEnv): () => Promise<RecordSource> {
   const redisUrl = values['redis-url'] ?? (values.table === undefined ? env.IDEMPOTENCY_REDIS_URL || undefined : undefined);
   const layoutFlags = [...Object.keys(ATTRIBUTE_FLAGS), 'sort-key', 'partition-value'].filter(
     (flag) => values[flag as keyof Values] !== undefined,

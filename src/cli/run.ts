@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { count, OPTIONS, sourceOf, type Values } from './arguments.js';
+import { count, OPTIONS, recordSourceOpener, type Values } from './arguments.js';
 import { explainAwsError } from './aws-errors.js';
 import { evict } from './commands/evict.js';
 import { inspect } from './commands/inspect.js';
@@ -31,7 +31,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     }
     if (command === undefined) throw new CliError(`No command given.\n\n${USAGE}`, ExitCode.usage);
     if (extra.length > 0) throw new CliError(`Unexpected arguments: ${extra.join(' ')}`, ExitCode.usage);
-    const open = sourceOf(values, io.env);
+    const open = recordSourceOpener(values, io.env);
     const now = io.now ?? Date.now;
     const ttl = count('ttl', values.ttl, 3600);
     const commands: Record<string, (source: RecordSource) => Promise<ExitCodeValue>> = {

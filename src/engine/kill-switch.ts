@@ -1,6 +1,6 @@
 import { engineFromBegin } from './engine-from-begin.js';
 import type { IdempotencyEngine, InvocationDecision } from './idempotency-engine.js';
-import type { WarningLogger } from './warn.js';
+import type { IdempotencyLogger } from './warn.js';
 
 /**
  * The environment variables that switch idempotency off. Ours first; Powertools' name is honoured
@@ -25,7 +25,7 @@ export function isIdempotencyDisabled(option: boolean | undefined, env: NodeJS.P
 export function withKillSwitch<TInput>(
   engine: IdempotencyEngine<TInput>,
   disabled: boolean | undefined,
-  logger: WarningLogger,
+  logger: IdempotencyLogger,
 ): IdempotencyEngine<TInput> {
   if (!isIdempotencyDisabled(disabled)) return engine;
   return engineFromBegin<TInput>(() => {
@@ -35,7 +35,7 @@ export function withKillSwitch<TInput>(
 }
 
 /** Says once per container that handlers run without idempotency: an incident switch must be visible. */
-function announceDisabled(logger: WarningLogger): void {
+function announceDisabled(logger: IdempotencyLogger): void {
   if (announced) return;
   announced = true;
   try {

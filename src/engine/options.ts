@@ -4,7 +4,7 @@ import type { ResponseHook } from './response-hook.js';
 import type { Selector } from './selector.js';
 import type { ResultSerializer } from './serializer.js';
 import type { IdempotencyStore } from './store.js';
-import type { WarningLogger } from './warn.js';
+import type { IdempotencyLogger } from './warn.js';
 
 /** Options shared by the Middy middleware and `makeIdempotent`. */
 export interface IdempotencyOptions<TInput> {
@@ -98,8 +98,8 @@ export interface IdempotencyOptions<TInput> {
   };
   /** Receives every problem that is reported instead of thrown (see `IdempotencyWarning`). */
   readonly onWarning?: (warning: IdempotencyWarning) => void;
-  /** Where reported problems are logged. Default `console`. */
-  readonly logger?: WarningLogger;
+  /** Where reported problems (and, for `idempotentBatch`, failed records) are logged. Default `console`. */
+  readonly logger?: IdempotencyLogger;
   /**
    * Receives one `IdempotencyOutcome` per invocation (executed, replayed, refused...): a function of
    * your own, the sinks of `lambda-idempotency/observability` (structured log, EMF, OpenTelemetry,

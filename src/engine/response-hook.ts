@@ -1,6 +1,6 @@
 import { engineFromBegin } from './engine-from-begin.js';
 import type { IdempotencyEngine, InvocationDecision, InvocationRequest } from './idempotency-engine.js';
-import type { WarningLogger } from './warn.js';
+import type { IdempotencyLogger } from './warn.js';
 
 /** What a `responseHook` learns about the replay it may adjust. */
 export interface ReplayInfo {
@@ -23,7 +23,7 @@ export type ReplayDecision = Extract<InvocationDecision, { kind: 'replay' }>;
 export function withResponseHook<TInput>(
   engine: IdempotencyEngine<TInput>,
   hook: ResponseHook | undefined,
-  logger: WarningLogger,
+  logger: IdempotencyLogger,
 ): IdempotencyEngine<TInput> {
   if (hook === undefined) return engine;
   return engineFromBegin((request: InvocationRequest<TInput>) =>
@@ -39,7 +39,7 @@ export function withResponseHook<TInput>(
  * The replayed value after `hook`. A hook that throws is logged and the stored result is returned:
  * the hook decorates a replay, it must not turn one into a failure.
  */
-export function applyResponseHook(replay: ReplayDecision, hook: ResponseHook | undefined, logger: WarningLogger): unknown {
+export function applyResponseHook(replay: ReplayDecision, hook: ResponseHook | undefined, logger: IdempotencyLogger): unknown {
   if (hook === undefined) return replay.value;
   try {
     return hook(replay.value, { recordId: replay.recordId, fromCache: replay.fromCache });

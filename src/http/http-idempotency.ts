@@ -1,5 +1,5 @@
 import { isIdempotencyDisabled } from '../engine/kill-switch.js';
-import type { WarningLogger } from '../engine/warn.js';
+import type { IdempotencyLogger } from '../engine/warn.js';
 import { UnsupportedEventError } from '../errors.js';
 import { registerDefaultScope } from '../lambda/scope-registry.js';
 import {
@@ -150,7 +150,7 @@ async function passThrough<TEvent, TResult>(request: MiddyRequestLike<TEvent, TR
 }
 
 /** Says once per instance that a Lambda authorizer's context names no caller under `keys`. */
-function warnUnnamedContext(logger: WarningLogger, keys: readonly string[]): void {
+function warnUnnamedContext(logger: IdempotencyLogger, keys: readonly string[]): void {
   try {
     logger.warn(
       `httpIdempotency: the Lambda authorizer's context has none of the entries ${JSON.stringify(keys)} (option ` +

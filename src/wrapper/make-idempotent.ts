@@ -29,12 +29,6 @@ export interface MakeIdempotentOptions<Args extends unknown[]> extends Omit<Idem
 export type ArgsSelector<Args extends unknown[]> = string | ((...args: Args) => unknown);
 
 /**
- * The arguments assumed for a function whose parameters carry no type annotation, as in
- * `makeIdempotent(async (event, context) => ...)`: a Lambda handler's event and context.
- */
-export type LambdaHandlerArgs = [event: Record<string, unknown>, context: Context];
-
-/**
  * Makes any async function idempotent: a Lambda handler without Middy, or one side effect inside
  * a handler ("charge this payment once"). The claim lasts as long as the invocation's remaining
  * time: from a Lambda context among the arguments, else from the invocation this library's adapters
@@ -52,11 +46,15 @@ export type LambdaHandlerArgs = [event: Record<string, unknown>, context: Contex
  * instance without `name` in this Lambda would share this one's records; at the first call, when
  * it wraps the handler `withDurableExecution` returned instead of the one it is given.
  *
+ * @typeParam Args The wrapped function's parameters. Unannotated, as in
+ * `makeIdempotent(async (event, context) => ...)`, they are a Lambda handler's event and context.
+ * @typeParam R What the wrapped function resolves to; a replay resolves to the stored one.
+ *
  * @example
  * export const handler = makeIdempotent(async (event, context) => processOrder(event), { store, key: 'orderId' });
  * const charge = makeIdempotent(chargeCard, { store, key: 'paymentId', name: 'charge-card' });
  */
-export function makeIdempotent<Args extends unknown[] = LambdaHandlerArgs, R = unknown>(
+export function makeIdempotent<Args extends unknown[] = [event: Record<string, unknown>, context: Context], R = unknown>(
   fn: (...args: Args) => R | Promise<R>,
   options: MakeIdempotentOptions<Args>,
 ): (...args: Args) => Promise<Awaited<R>> {

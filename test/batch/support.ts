@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import middy from 'middy-core-7';
-import { type BatchLogger, type IdempotencyStore, idempotency } from '../../src/index.js';
+import type { IdempotencyStore } from '../../src/engine/index.js';
+import { type IdempotencyLogger, idempotency } from '../../src/index.js';
 import { lambdaContext } from '../support/fixtures.js';
 
 /** The names of the sample events under events/batch/ (events/batch/README.md says where each comes from). */
@@ -34,7 +35,7 @@ export function freshContext(remainingMs: number | (() => number) = 30_000): Con
 }
 
 /** A logger that keeps what it was told, for asserting the typed errors of failed records. */
-export function recordingLogger(): BatchLogger & {
+export function recordingLogger(): IdempotencyLogger & {
   errors: { message: string; details?: Record<string, unknown> }[];
   warnings: string[];
 } {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIdempotencyEngine, IdempotencyConfigError, InProgressError } from '../../src/index.js';
+import { createIdempotencyEngine } from '../../src/engine/index.js';
+import { IdempotencyConfigError, InProgressError } from '../../src/index.js';
 import { type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
 
 // The engine's side of durable executions, on every runtime: no durable SDK involved.

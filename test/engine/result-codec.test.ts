@@ -1,15 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { brotliCompressSync, constants } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { jsonSerializer, type StoredResult } from '../../src/engine/index.js';
 import { LruCache } from '../../src/engine/lru-cache.js';
 import { createResultCodec } from '../../src/engine/result-codec.js';
-import {
-  jsonSerializer,
-  ResultNotSerializableError,
-  ResultTooLargeError,
-  type StoredResult,
-  UnstorableResultError,
-} from '../../src/index.js';
+import { ResultNotSerializableError, ResultTooLargeError, UnstorableResultError } from '../../src/index.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 const codec = createResultCodec({ serializer: jsonSerializer, compressAboveBytes: 1024, maxResultBytes: 64 * 1024 });

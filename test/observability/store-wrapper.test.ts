@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClaimRequest, CompleteRequest, IdempotencyStore, ReleaseRequest } from '../../src/engine/index.js';
 import { countingStore } from '../../src/engine/outcomes/counting-store.js';
-import type { ClaimRequest, CompleteRequest, IdempotencyStore, ReleaseRequest } from '../../src/index.js';
 import { makeIdempotent } from '../../src/index.js';
 import { ValkeyStore } from '../../src/stores/valkey/index.js';
 import { uniqueKey } from '../support/fixtures.js';

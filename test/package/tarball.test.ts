@@ -18,6 +18,7 @@ let table: TestTable;
 /** The package's entry points (package.json "exports"). */
 const SUBPATHS = [
   'lambda-idempotency',
+  'lambda-idempotency/engine',
   'lambda-idempotency/cdk',
   'lambda-idempotency/valkey',
   'lambda-idempotency/observability',

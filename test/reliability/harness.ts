@@ -2,14 +2,8 @@ import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { hashMaterial } from '../../src/engine/hash.js';
-import {
-  type Claim,
-  createIdempotencyEngine,
-  DynamoDBStore,
-  type IdempotencyEngine,
-  type IdempotencyStore,
-  type IdempotencyWarning,
-} from '../../src/index.js';
+import { type Claim, createIdempotencyEngine, type IdempotencyEngine, type IdempotencyStore } from '../../src/engine/index.js';
+import { DynamoDBStore, type IdempotencyWarning } from '../../src/index.js';
 import { createTable, endpoint, type TestTable, testClient } from '../support/dynamodb.js';
 import { faultClient } from '../support/fault-client.js';
 import { FaultProxy, type FaultRule } from '../support/fault-proxy.js';

@@ -5,12 +5,11 @@ import { Redis } from 'ioredis';
 import middy7 from 'middy-core-7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashMaterial } from '../../src/engine/hash.js';
+import type { IdempotencyRecord, IdempotencyStore } from '../../src/engine/index.js';
 import {
   DynamoDBStore,
   type HttpEvent,
   httpIdempotency,
-  type IdempotencyRecord,
-  type IdempotencyStore,
   InProgressError,
   idempotency,
   type LeaseLostError,

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClaimRequest, IdempotencyStore, StoredResult } from '../../src/index.js';
+import type { ClaimRequest, IdempotencyStore, StoredResult } from '../../src/engine/index.js';
 import { makeIdempotent } from '../../src/index.js';
 import { warningSink } from '../support/fixtures.js';
 

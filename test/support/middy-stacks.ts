@@ -11,14 +11,8 @@ import httpErrorHandler7 from 'middy-http-error-handler-7';
 import jsonBodyParser7 from 'middy-http-json-body-parser-7';
 import validator7 from 'middy-validator-7';
 import { transpileSchema as transpileSchema7 } from 'middy-validator-7/transpile';
-import {
-  type HttpEvent,
-  httpIdempotency,
-  type IdempotencyStore,
-  idempotency,
-  idempotencyKeyOf,
-  type RecordStatus,
-} from '../../src/index.js';
+import type { IdempotencyStore, RecordStatus } from '../../src/engine/index.js';
+import { type HttpEvent, httpIdempotency, idempotency, idempotencyKeyOf } from '../../src/index.js';
 import { lambdaContext } from './fixtures.js';
 
 /** A Middy handler as these tests call it, and `.use()` to build it. */

@@ -1,4 +1,4 @@
-import type { WarningLogger } from '../warn.js';
+import type { IdempotencyLogger } from '../warn.js';
 import type { IdempotencyOutcome, OutcomeSink } from './outcome.js';
 import type { OutcomeGroup } from './outcome-group.js';
 
@@ -12,7 +12,7 @@ export function sinksOf(option: OutcomeSink | readonly OutcomeSink[] | undefined
 }
 
 /** Emits to `sinks`; a sink that throws or rejects is logged and never changes the invocation's result. */
-export function fanOut(sinks: readonly OutcomeSink[], logger: WarningLogger): EmitOutcome {
+export function fanOut(sinks: readonly OutcomeSink[], logger: IdempotencyLogger): EmitOutcome {
   function sinkFailed(error: unknown): void {
     try {
       logger.warn('An onOutcome sink failed; the invocation was not affected.', {

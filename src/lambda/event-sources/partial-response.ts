@@ -4,23 +4,26 @@ export interface BatchResponse {
   batchItemFailures: { itemIdentifier: string }[];
 }
 
-/**
- * A failed Kafka record as Lambda's developer guide defines it for `ReportBatchItemFailures` on
- * Amazon MSK and self-managed Kafka: the `"<topic>-<partition>"` key of the event's `records` and
- * the record's offset.
- */
-export interface KafkaItemIdentifier {
-  /** The key the event lists the record under, `"<topic>-<partition>"`. */
-  partition: string;
-  /** The record's offset in that partition. */
-  offset: number;
-}
-
 /** Lambda's partial batch response for Kafka event source mappings (provisioned pollers). */
 export interface KafkaBatchResponse {
   /** The records to deliver again; Lambda resumes each partition from its lowest reported offset. */
-  batchItemFailures: { itemIdentifier: KafkaItemIdentifier }[];
+  batchItemFailures: {
+    /**
+     * A failed Kafka record as Lambda's developer guide defines it for `ReportBatchItemFailures` on
+     * Amazon MSK and self-managed Kafka: the `"<topic>-<partition>"` key of the event's `records`
+     * and the record's offset.
+     */
+    itemIdentifier: {
+      /** The key the event lists the record under, `"<topic>-<partition>"`. */
+      partition: string;
+      /** The record's offset in that partition. */
+      offset: number;
+    };
+  }[];
 }
+
+/** How a Kafka partial response names one failed record. */
+export type KafkaItemIdentifier = KafkaBatchResponse['batchItemFailures'][number]['itemIdentifier'];
 
 /** The response naming the failed records, in batch order, each once. */
 export function partialBatchResponse(failedIdentifiers: Iterable<string>): BatchResponse {

@@ -1,4 +1,4 @@
-import type { DynamoDBOperation, DynamoDBOutput } from './json-protocol.js';
+import type { DynamoDBOutput } from './json-protocol.js';
 import type { DynamoDBTransport } from './transport.js';
 
 /**
@@ -6,6 +6,7 @@ import type { DynamoDBTransport } from './transport.js';
  * entry's types do not require `@aws-sdk/client-dynamodb` to be installed.
  */
 export interface DynamoDBClientLike {
+  /** Sends one command, as `DynamoDBClient.send` does. */
   send(command: never, options?: never): Promise<unknown>;
 }
 
@@ -16,7 +17,9 @@ export type DynamoDBCommandClass = new (input: never) => object;
  * The four command classes of `@aws-sdk/client-dynamodb` the store sends, from the copy the client
  * was made from: `{ GetItemCommand, PutItemCommand, UpdateItemCommand, DeleteItemCommand }`.
  */
-export type DynamoDBCommands = Readonly<Record<`${DynamoDBOperation}Command`, DynamoDBCommandClass>>;
+export type DynamoDBCommands = Readonly<
+  Record<'GetItemCommand' | 'PutItemCommand' | 'UpdateItemCommand' | 'DeleteItemCommand', DynamoDBCommandClass>
+>;
 
 /** Built at run time so that no bundler pulls the AWS SDK into a handler that passes no client. */
 const SDK_SPECIFIER = ['@aws-sdk', 'client-dynamodb'].join('/');
