@@ -78,7 +78,7 @@ export interface CompressionPreference {
 export interface IdempotencyStore {
   /** The largest stored result, in bytes, that still fits in one record. */
   readonly maxResultBytes: number;
-  /** How results are best compressed for this store. Omit it for the engine's defaults. */
+  /** How results are best compressed for this store. Omit it for the engine's neutral default: above 1 KB, at the fastest quality. */
   readonly compression?: CompressionPreference;
   /**
    * Writes an INPROGRESS record unless a live one exists. A live record is one that has not
