@@ -42,6 +42,7 @@ export {
   CorruptRecordError,
   IdempotencyConfigError,
   IdempotencyError,
+  type IdempotencyErrorOptions,
   type IdempotencyWarning,
   InProgressError,
   InvalidIdempotencyKeyError,

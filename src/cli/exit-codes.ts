@@ -11,6 +11,11 @@ export const ExitCode = {
   refused: 4,
   /** AWS could not be reached as configured: missing table, region or credentials. */
   aws: 5,
+  /**
+   * `list` read items but none has the record layout given (the layout flags or the key prefix do
+   * not match the store's), so an empty list would say nothing.
+   */
+  noRecordLayout: 6,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -3,7 +3,7 @@ import { type DynamoDBAttributeNames, defaultAttributeNames } from '../stores/dy
 import { explainAwsError } from './aws-errors.js';
 import { deriveRecordId } from './derive-id.js';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
-import type { RecordSource } from './record-source.js';
+import type { RecordSource, UnreadableItem } from './record-source.js';
 import { RecordTable, type TableTarget } from './record-table.js';
 import { formatView, type RecordView, viewRecord } from './record-view.js';
 import { ValkeyRecords } from './valkey-records.js';
@@ -30,7 +30,10 @@ Commands:
   inspect  Print one record: status, estimated age, window end, in-progress expiry, whether its
            lease is held or lapsed, result size and a preview. The id is given, or derived from the
            raw key material and the scope the way the library derives it (the key is hashed; the
-           hash is what the store holds). For httpIdempotency, pass --key-json with the material
+           hash is what the store holds). The material is what the key selector returns (for
+           key: 'orderId', the order id, not the event): --key <s> when it is a string (the same
+           id as --key-json '"<s>"'), --key-json <json> otherwise (--key-json 123 for a number).
+           For httpIdempotency, pass --key-json with the material
            {"key":"<Idempotency-Key>","scope":{"method":"POST","route":"/orders","caller":null}}.
   list     Records in progress past their expiry (--stuck, the default) or older than N seconds.
            DynamoDB: a Scan, which reads every item of the table and is billed for all of it (about
@@ -60,11 +63,13 @@ Valkey / Redis OSS (ValkeyStore):
 
 Options:
   --ttl <seconds>         The ttlSeconds the code uses, to estimate ages. Default 3600.
+  A value may start with "-" (a lease such as -Xb3...): --expect-lease -Xb3... or --expect-lease=-Xb3...
   --json                  Machine-readable output.
   -h, --help              This text.
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 no such record, 4 evict refused, 5 store setup
-(missing table, region or credentials; Redis unreachable, refused credentials, or no "redis" package).
+(missing table, region or credentials; Redis unreachable, refused credentials, or no "redis" package),
+6 list read items but none is a record in the layout given (check the layout flags or --key-prefix).
 
 Local caches: evicting a record does not clear what other containers keep with localCache on;
 they replay it until their cache entry expires or the container is recycled.
@@ -112,6 +117,33 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
+/** `--name` or `-h` of a flag this command knows, with or without an `=value`. */
+function isKnownFlag(arg: string): boolean {
+  if (arg === '-h') return true;
+  return arg.startsWith('--') && Object.hasOwn(OPTIONS, arg.slice(2).split('=')[0] ?? '');
+}
+
+/**
+ * Joins `--flag value` into `--flag=value` when the value starts with "-": parseArgs would take it
+ * for an option, and a lease (base64url) starts with "-" one time in 64, as may a key. A flag that takes
+ * a value takes the next argument, as getopt does, unless that argument is itself one of our flags.
+ */
+function attachDashedValues(argv: readonly string[]): string[] {
+  const args: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] ?? '';
+    if (arg === '--') return [...args, ...argv.slice(index)];
+    const next = argv[index + 1];
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : '';
+    const takesValue = Object.hasOwn(OPTIONS, name) && OPTIONS[name as keyof typeof OPTIONS].type === 'string';
+    if (takesValue && next?.startsWith('-') && !isKnownFlag(next)) {
+      args.push(`${arg}=${next}`);
+      index++;
+    } else args.push(arg);
+  }
+  return args;
+}
+
 function count(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
@@ -127,7 +159,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   try {
     const parsed = (() => {
       try {
-        return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+        return parseArgs({ args: attachDashedValues(argv), options: OPTIONS, allowPositionals: true, strict: true });
       } catch (error) {
         throw new CliError(`${(error as Error).message}\nRun with --help for the usage.`, ExitCode.usage);
       }
@@ -216,6 +248,23 @@ function recordIdOf(values: Values): string {
   return deriveRecordId({ key: values.key, keyJson: values['key-json'], scope: values.scope, functionName: values.function });
 }
 
+/**
+ * For a key that found nothing, the likely mix-up between the two key flags: the id hashes the
+ * value the key selector returns, and `--key s` is that value when it is the string s (the same id
+ * as `--key-json '"s"'`).
+ */
+function keyHint(values: Values): string {
+  const { key } = values;
+  const json = values['key-json'];
+  if (key !== undefined && /^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false)$/.test(key)) {
+    return `--key takes the key as a string; if the key selector returns the ${/^[tf]/.test(key) ? 'boolean' : 'number'} ${key}, pass --key-json ${key}.\n`;
+  }
+  if (json !== undefined && /^\s*[[{]/.test(json)) {
+    return "--key-json is the value the key selector returns, not the event: with key: 'orderId' that is the order id alone (--key <id> for a string id, --key-json <n> for a number); for httpIdempotency, the header with its scope (see --help).\n";
+  }
+  return '';
+}
+
 function print(io: CliIo, values: Values, view: RecordView): void {
   io.stdout(values.json ? `${JSON.stringify(view)}\n` : `${formatView(view)}\n`);
 }
@@ -224,7 +273,9 @@ async function inspect(source: RecordSource, values: Values, io: CliIo, now: num
   const id = recordIdOf(values);
   const record = await source.get(id);
   if (record === undefined) {
-    io.stderr(`No record "${id}": never claimed, already expired and deleted by TTL, or released after a failure.\n`);
+    io.stderr(
+      `No record "${id}": never claimed, already expired and deleted by TTL, or released after a failure.\n${keyHint(values)}`,
+    );
     return ExitCode.notFound;
   }
   print(io, values, viewRecord(record, now, ttl));
@@ -245,20 +296,24 @@ async function list(source: RecordSource, values: Values, io: CliIo, now: number
   let scanned = 0;
   let readUnits: number | undefined;
   let pages = 0;
-  const unreadable: string[] = [];
+  let unreadable = 0;
+  const unreadableSample: UnreadableItem[] = [];
   for await (const page of source.list(filter)) {
     pages++;
     scanned += page.scanned;
     if (page.readUnits !== undefined) readUnits = (readUnits ?? 0) + page.readUnits;
-    unreadable.push(...page.unreadable);
+    unreadable += page.unreadable.length;
+    unreadableSample.push(...page.unreadable.slice(0, Math.max(0, 5 - unreadableSample.length)));
     for (const record of page.records) if (views.length < limit) views.push(viewRecord(record, now, ttl));
     const cost = readUnits === undefined ? '' : `, ${readUnits.toFixed(1)} read units`;
     io.stderr(`page ${pages}: ${scanned} items read, ${views.length} matched${cost}\n`);
     if (views.length >= limit) break;
   }
-  if (unreadable.length > 0) {
+  // Every item read lacks the layout: an empty list would read as "nothing stuck" during an incident.
+  if (scanned > 0 && unreadable === scanned) throw noRecordLayout(source, scanned, unreadableSample[0]);
+  if (unreadable > 0) {
     io.stderr(
-      `${unreadable.length} item(s) in the layout are not records this library wrote (check the layout flags): ${unreadable.slice(0, 5).join(', ')}\n`,
+      `${unreadable} item(s) in the layout are not records this library wrote (check the layout flags): ${unreadableSample.map((item) => item.id).join(', ')}\n`,
     );
   }
   if (values.json) io.stdout(`${JSON.stringify(views)}\n`);
@@ -271,6 +326,18 @@ async function list(source: RecordSource, values: Values, io: CliIo, now: number
     }
   }
   return ExitCode.ok;
+}
+
+function noRecordLayout(source: RecordSource, scanned: number, sample: UnreadableItem | undefined): CliError {
+  const items = scanned === 1 ? 'The one item read is not' : `None of the ${scanned} items read is`;
+  const found =
+    sample?.attributes === undefined
+      ? `one of them: "${sample?.id}"`
+      : `one of them (${sample.id}) has the attributes ${sample.attributes.join(', ')}`;
+  return new CliError(
+    `${items} a record in the layout given, so the listing cannot say whether anything is stuck. Expected ${source.layout}; ${found}. Pass the attribute names (or key prefix) the code gives the store: see --help.`,
+    ExitCode.noRecordLayout,
+  );
 }
 
 async function evict(source: RecordSource, values: Values, io: CliIo, now: number, ttl: number): Promise<ExitCodeValue> {
