@@ -80,6 +80,8 @@ export type {
   ReplayInfo,
   ResponseHook,
 } from './observability/outcome.js';
+export type { AwsCredentials, AwsCredentialsProvider } from './stores/dynamodb/credentials.js';
+export type { DynamoDBClientLike, DynamoDBCommandClass } from './stores/dynamodb/sdk-transport.js';
 export type { DynamoDBAttributeNames } from './stores/dynamodb-item.js';
 export { DynamoDBStore, type DynamoDBStoreOptions } from './stores/dynamodb-store.js';
 export type { ArgsSelector, LambdaHandlerArgs, MakeIdempotentOptions } from './wrapper/make-idempotent.js';

@@ -4,8 +4,11 @@ import { request as httpsRequest } from 'node:https';
 
 /** AWS credentials, as the AWS SDK's credential providers return them. */
 export interface AwsCredentials {
+  /** The access key id (`AKIA…`, or `ASIA…` for temporary credentials). */
   readonly accessKeyId: string;
+  /** The secret that signs requests. */
   readonly secretAccessKey: string;
+  /** The session token of temporary credentials (a role, Lambda's execution role). */
   readonly sessionToken?: string;
   /** When temporary credentials stop working; they are fetched again before then. */
   readonly expiration?: Date;

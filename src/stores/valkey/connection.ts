@@ -50,7 +50,15 @@ export interface NodeRedisLike {
   /** False while the client is not connected (reconnecting after the server went away). */
   readonly isReady?: boolean;
   /** The options it was created with: the store reads `commandOptions.timeout`. */
-  readonly options?: { readonly commandOptions?: { readonly timeout?: number } } | undefined;
+  readonly options?:
+    | {
+        /** Defaults for every command the client sends. */
+        readonly commandOptions?: {
+          /** Milliseconds a command may wait, queued or sent, before the client rejects it. */
+          readonly timeout?: number;
+        };
+      }
+    | undefined;
 }
 
 /** The part of a `redis` (node-redis v5) cluster client the store uses: a connected `createCluster()`. */
