@@ -1,4 +1,13 @@
 /**
+ * What an error of this library was caused by, passed as its last constructor argument. The shape
+ * of ES2022's `ErrorOptions`, declared here so the package's types need no `lib` newer than ES2020.
+ */
+export interface IdempotencyErrorOptions {
+  /** The error this one stands for, kept as `error.cause`. */
+  readonly cause?: unknown;
+}
+
+/**
  * Every error this library throws or reports extends {@link IdempotencyError}, so callers can tell
  * them apart from their own handler's errors with one `instanceof` check.
  */
@@ -100,7 +109,7 @@ export class StoreError extends IdempotencyError {
     message: string,
     /** Which request failed, as the store names it (the DynamoDB store: `PutItem`, `GetItem`, `UpdateItem`, `DeleteItem`). */
     readonly operation: string,
-    options?: ErrorOptions,
+    options?: IdempotencyErrorOptions,
   ) {
     super(message, options);
   }
@@ -115,7 +124,7 @@ export class CorruptRecordError extends IdempotencyError {
     /** The id of the idempotency record concerned (scope and key hash), as stored in the table. */
     readonly recordId: string,
     problem: string,
-    options?: ErrorOptions,
+    options?: IdempotencyErrorOptions,
   ) {
     super(`Idempotency record "${recordId}" is corrupt: ${problem}.`, options);
   }
@@ -153,7 +162,7 @@ export class ResultNotPersistedError extends IdempotencyError {
   constructor(
     /** The id of the idempotency record concerned (scope and key hash), as stored in the table. */
     readonly recordId: string,
-    options?: ErrorOptions,
+    options?: IdempotencyErrorOptions,
   ) {
     super(
       `The result for idempotency record "${recordId}" could not be stored; the claim stays in progress until its in-progress expiry.`,

@@ -1,4 +1,4 @@
-import { IdempotencyError } from '../errors.js';
+import { IdempotencyError, type IdempotencyErrorOptions } from '../errors.js';
 
 /**
  * A record cannot be read the way the key or payload selector asks (a body that is not JSON under
@@ -13,7 +13,7 @@ export class MalformedRecordError extends IdempotencyError {
     /** The record's `itemIdentifier` (SQS message id, stream sequence number). */
     readonly itemIdentifier: string,
     problem: string,
-    options?: ErrorOptions,
+    options?: IdempotencyErrorOptions,
   ) {
     super(`Record "${itemIdentifier}" is malformed: ${problem}.`, options);
   }

@@ -49,6 +49,33 @@ export const OPTIONS = {
 /** The flags as parsed. */
 export type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
+/** `--name` or `-h` of a flag this command knows, with or without an `=value`. */
+function isKnownFlag(arg: string): boolean {
+  if (arg === '-h') return true;
+  return arg.startsWith('--') && Object.hasOwn(OPTIONS, arg.slice(2).split('=')[0] ?? '');
+}
+
+/**
+ * Joins `--flag value` into `--flag=value` when the value starts with "-": parseArgs would take it
+ * for an option, and a lease (base64url) starts with "-" one time in 64, as may a key. A flag that takes
+ * a value takes the next argument, as getopt does, unless that argument is itself one of our flags.
+ */
+export function attachDashedValues(argv: readonly string[]): string[] {
+  const args: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] ?? '';
+    if (arg === '--') return [...args, ...argv.slice(index)];
+    const next = argv[index + 1];
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : '';
+    const takesValue = Object.hasOwn(OPTIONS, name) && OPTIONS[name as keyof typeof OPTIONS].type === 'string';
+    if (takesValue && next?.startsWith('-') && !isKnownFlag(next)) {
+      args.push(`${arg}=${next}`);
+      index++;
+    } else args.push(arg);
+  }
+  return args;
+}
+
 /** A whole-number flag, or `fallback` when absent. */
 export function count(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;

@@ -11,6 +11,11 @@ export const ExitCode = {
   refused: 4,
   /** The store could not be reached as configured: a missing table, Region or credentials; Redis unreachable, refusing the credentials, or no "redis" package. */
   storeSetup: 5,
+  /**
+   * `list` read items but none has the record layout given (the layout flags or the key prefix do
+   * not match the store's), so an empty list would say nothing.
+   */
+  noRecordLayout: 6,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

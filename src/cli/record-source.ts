@@ -6,6 +6,13 @@ export interface RecordFilter {
   readonly expiringBefore?: number;
 }
 
+/** An item a listing read that is not a record in the layout given. */
+export interface UnreadableItem {
+  readonly id: string;
+  /** The attribute names the item has, where the store can tell (DynamoDB). */
+  readonly attributes?: readonly string[];
+}
+
 /** One page of a listing, with what it cost. */
 export interface ScanPage {
   readonly records: IdempotencyRecord[];
@@ -13,14 +20,16 @@ export interface ScanPage {
   readonly scanned: number;
   /** DynamoDB read capacity the page consumed; undefined where the store has no such unit. */
   readonly readUnits?: number;
-  /** Ids under our layout that could not be read as records (another application's data, or corrupt). */
-  readonly unreadable: readonly string[];
+  /** Items read that are not records in the layout given (another application's data, other layout flags, corrupt). */
+  readonly unreadable: readonly UnreadableItem[];
 }
 
 /** The records of one store, read and deleted the way an operator needs; one implementation per store. */
 export interface RecordSource {
   /** What `list` announces on stderr before it starts: what the listing reads and what it costs. */
   readonly listingCost: string;
+  /** The record layout this source reads, for the message when no item read has it. */
+  readonly layout: string;
   get(id: string): Promise<IdempotencyRecord | undefined>;
   /** Deletes the record only while it still has this status and lease; false when it changed or vanished. */
   deleteIf(id: string, status: IdempotencyRecord['status'], lease: string | undefined): Promise<boolean>;

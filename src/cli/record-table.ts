@@ -15,7 +15,7 @@ import {
   type RecordKeyLayout,
   recordKey,
 } from '../stores/record-schema.js';
-import type { RecordFilter, RecordSource, ScanPage } from './record-source.js';
+import type { RecordFilter, RecordSource, ScanPage, UnreadableItem } from './record-source.js';
 
 export interface TableTarget {
   readonly table: string;
@@ -51,6 +51,16 @@ export class RecordTable implements RecordSource {
     return sortKey === undefined
       ? 'Scanning the whole table: every item is read and billed, whatever matches (about one read unit per 8 KB, eventually consistent).\n'
       : `Querying partition "${sortKey.partitionValue}": only the idempotency records are read, each billed whether it matches or not.\n`;
+  }
+
+  get layout(): string {
+    const names = this.#names;
+    const sortKey = this.#layout.sortKey;
+    const key =
+      sortKey === undefined
+        ? `partition key "${names.partitionKey}"`
+        : `sort key "${sortKey.attribute}" under ${names.partitionKey} = "${sortKey.partitionValue}"`;
+    return `${key}, status "${names.status}", expiration "${names.expiration}"`;
   }
 
   async get(id: string): Promise<IdempotencyRecord | undefined> {
@@ -89,6 +99,9 @@ export class RecordTable implements RecordSource {
   /**
    * Pages through the records (a Scan of the table; with a sort key, a Query of the idempotency
    * partition) keeping those in progress past their expiry or whose window ends early enough.
+   * Items without the layout's key, status or expiration attribute come back too, as unreadable:
+   * they are read (and billed) either way, and without them a listing under the wrong layout
+   * flags would match nothing and look like a table with nothing stuck.
    */
   async *list(filter: RecordFilter): AsyncGenerator<ScanPage> {
     const names = this.#names;
@@ -110,10 +123,19 @@ export class RecordTable implements RecordSource {
       attributeNames['#partition'] = names.partitionKey;
       values[':partition'] = { S: sortKey.partitionValue };
     }
-    const filtering = clauses.length > 0 && { FilterExpression: clauses.join(' OR ') };
-    const expressions = Object.keys(attributeNames).length > 0 && {
+    // The key attribute holding the record id: the sort key under one partition, else the partition key.
+    const idAttribute = sortKey?.attribute ?? names.partitionKey;
+    Object.assign(attributeNames, { '#status': names.status, '#exp': names.expiration });
+    clauses.push('attribute_not_exists(#status) OR attribute_not_exists(#exp)');
+    // A Query's filter may not name a key attribute; every item of its partition has the sort key anyway.
+    if (sortKey === undefined) {
+      attributeNames['#id'] = idAttribute;
+      clauses.push('attribute_not_exists(#id)');
+    }
+    const filtering = { FilterExpression: clauses.join(' OR ') };
+    const expressions = {
       ExpressionAttributeNames: attributeNames,
-      ExpressionAttributeValues: values,
+      ...(Object.keys(values).length > 0 && { ExpressionAttributeValues: values }),
     };
     let start: Record<string, AttributeValue> | undefined;
     do {
@@ -131,14 +153,15 @@ export class RecordTable implements RecordSource {
       );
       start = output.LastEvaluatedKey;
       const records: IdempotencyRecord[] = [];
-      const unreadable: string[] = [];
+      const unreadable: UnreadableItem[] = [];
       for (const item of output.Items ?? []) {
         const plain: Item = unmarshall(item);
-        const id = String(plain[sortKey?.attribute ?? names.partitionKey]);
+        const id = plain[idAttribute];
         try {
+          if (typeof id !== 'string') throw new Error(`no string ${idAttribute}`);
           records.push(itemToRecord(plain, id, names));
         } catch {
-          unreadable.push(id);
+          unreadable.push({ id: typeof id === 'string' ? id : `(no ${idAttribute})`, attributes: Object.keys(item).sort() });
         }
       }
       yield {

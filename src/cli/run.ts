@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { count, OPTIONS, recordSourceOpener, type Values } from './arguments.js';
+import { attachDashedValues, count, OPTIONS, recordSourceOpener, type Values } from './arguments.js';
 import { explainAwsError } from './aws-errors.js';
 import { evict } from './commands/evict.js';
 import { inspect } from './commands/inspect.js';
@@ -18,7 +18,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   try {
     const parsed = (() => {
       try {
-        return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+        return parseArgs({ args: attachDashedValues(argv), options: OPTIONS, allowPositionals: true, strict: true });
       } catch (error) {
         throw new CliError(`${(error as Error).message}\nRun with --help for the usage.`, ExitCode.usage);
       }

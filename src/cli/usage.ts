@@ -13,7 +13,10 @@ Commands:
   inspect  Print one record: status, estimated age, window end, in-progress expiry, whether its
            lease is held or lapsed, result size and a preview. The id is given, or derived from the
            raw key material and the scope the way the library derives it (the key is hashed; the
-           hash is what the store holds). For httpIdempotency, pass --key-json with the material
+           hash is what the store holds). The material is what the key selector returns (for
+           key: 'orderId', the order id, not the event): --key <s> when it is a string (the same
+           id as --key-json '"<s>"'), --key-json <json> otherwise (--key-json 123 for a number).
+           For httpIdempotency, pass --key-json with the material
            {"key":"<Idempotency-Key>","scope":{"method":"POST","route":"/orders","caller":null}}.
   list     Records in progress past their expiry (--stuck, the default) or older than N seconds.
            DynamoDB: a Scan, which reads every item of the table and is billed for all of it (about
@@ -43,11 +46,13 @@ Valkey / Redis OSS (ValkeyStore):
 
 Options:
   --ttl <seconds>         The ttlSeconds the code uses, to estimate ages. Default 3600.
+  A value may start with "-" (a lease such as -Xb3...): --expect-lease -Xb3... or --expect-lease=-Xb3...
   --json                  Machine-readable output.
   -h, --help              This text.
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 no such record, 4 evict refused, 5 store setup
-(missing table, region or credentials; Redis unreachable, refused credentials, or no "redis" package).
+(missing table, region or credentials; Redis unreachable, refused credentials, or no "redis" package),
+6 list read items but none is a record in the layout given (check the layout flags or --key-prefix).
 
 Local caches: evicting a record does not clear what other containers keep with localCache on;
 they replay it until their cache entry expires or the container is recycled.

@@ -3,7 +3,7 @@ import { type NodeRedisLike, toConnection, type ValkeyConnection, type ValkeyRep
 import { EVICT } from '../stores/valkey/scripts.js';
 import { ValkeyStore } from '../stores/valkey/valkey-store.js';
 import { CliError, ExitCode } from './exit-codes.js';
-import { matchesFilter, type RecordFilter, type RecordSource, type ScanPage } from './record-source.js';
+import { matchesFilter, type RecordFilter, type RecordSource, type ScanPage, type UnreadableItem } from './record-source.js';
 
 /** The part of node-redis v5 the CLI uses to open and close its own connection. */
 interface OwnedRedisClient extends NodeRedisLike {
@@ -86,6 +86,7 @@ function text(reply: ValkeyReply): string {
  */
 export class ValkeyRecords implements RecordSource {
   readonly listingCost: string;
+  readonly layout: string;
   readonly #url: string;
   readonly #client: OwnedRedisClient;
   readonly #connection: ValkeyConnection;
@@ -96,6 +97,7 @@ export class ValkeyRecords implements RecordSource {
     this.#client = client;
     this.#connection = toConnection(client) as ValkeyConnection;
     this.#store = new ValkeyStore({ client, keyPrefix });
+    this.layout = `string keys "${keyPrefix}<record id>" holding the record ValkeyStore writes`;
     this.listingCost = `SCAN walks every key of the database (not only "${keyPrefix}*"), ${SCAN_COUNT} per call, plus one GET per match: run it against a replica on a busy server.\n`;
   }
 
@@ -162,9 +164,9 @@ export class ValkeyRecords implements RecordSource {
         }),
       );
       const records: IdempotencyRecord[] = [];
-      const unreadable: string[] = [];
+      const unreadable: UnreadableItem[] = [];
       for (const { id, record } of read) {
-        if (record === 'unreadable') unreadable.push(id);
+        if (record === 'unreadable') unreadable.push({ id });
         else if (record !== undefined && matchesFilter(record, filter)) records.push(record);
       }
       yield { records, unreadable, scanned: ids.length };

@@ -132,6 +132,26 @@ describe('a table with renamed attributes and a sort key', () => {
     expect(renamedOnly.stderr).toContain('--*-attribute flags');
   });
 
+  it('says so, and exits 6, when list reads items but none has the layout the flags describe', async () => {
+    // The partition holds records written with the renamed attributes; the flags name others.
+    const key = uniqueKey();
+    const charge = makeIdempotent(async (orderId: string, _context: Context) => orderId, { store, key: (orderId) => orderId });
+    await charge(key, lambdaContext(30_000, 'layout-fn'));
+    const wrongNames = ['--partition-key', 'PK', '--sort-key', 'SK', '--partition-value', 'IDEMPOTENCY'];
+    const listed = await cli('list', '--table', table.name, ...wrongNames, '--stuck', '--json');
+    expect(listed.code).toBe(ExitCode.noRecordLayout);
+    expect(listed.stdout).toBe('');
+    expect(listed.stderr).toMatch(/error: (The one item read is not|None of the \d+ items read is) a record in the layout given/);
+    // What was expected, and what a sample item really has.
+    expect(listed.stderr).toContain('Expected sort key "SK" under PK = "IDEMPOTENCY", status "status", expiration "expiration"');
+    expect(listed.stderr).toMatch(/one of them \(layout-fn#[^)]+\) has the attributes PK, SK, owner, payload, state, ttl\./);
+
+    // The right flags: records are read, and an empty answer is a real "nothing stuck" (exit 0).
+    const right = await cli('list', '--table', table.name, ...layoutFlags, '--older-than', '999999', '--json');
+    expect(right.code).toBe(ExitCode.ok);
+    expect(right.stderr).not.toContain('error');
+  });
+
   it('refuses layout flags that do not fit together', async () => {
     const lonely = await cli('list', '--table', table.name, '--partition-value', 'X');
     expect(lonely.code).toBe(ExitCode.usage);
@@ -139,5 +159,30 @@ describe('a table with renamed attributes and a sort key', () => {
     const mixed = await cli('list', '--redis-url', 'redis://127.0.0.1:1', '--partition-key', 'PK');
     expect(mixed.code).toBe(ExitCode.usage);
     expect(mixed.stderr).toContain('only apply to a DynamoDB table');
+  });
+});
+
+describe('a table scanned with layout flags that match no item', () => {
+  it('exits 6 naming the attributes expected and those found, where it used to print an empty list', async () => {
+    const defaults = await createTable(client);
+    try {
+      const defaultStore = new DynamoDBStore({ tableName: defaults.name, client });
+      for (const orderId of [uniqueKey(), uniqueKey()]) {
+        const charge = makeIdempotent(async (id: string, _context: Context) => id, { store: defaultStore, key: (id) => id });
+        await charge(orderId, lambdaContext(30_000, 'plain-fn'));
+      }
+      const listed = await cli('list', '--table', defaults.name, '--status-attribute', 'state', '--expiration-attribute', 'ttl');
+      expect(listed.code).toBe(ExitCode.noRecordLayout);
+      expect(listed.stderr).toContain('page 1: 2 items read, 0 matched');
+      expect(listed.stderr).toContain('None of the 2 items read is a record in the layout given');
+      expect(listed.stderr).toContain('Expected partition key "id", status "state", expiration "ttl"');
+      expect(listed.stderr).toMatch(/one of them \(plain-fn#[^)]+\) has the attributes expiration, id, lease, result, status\./);
+      expect(listed.stdout).toBe('');
+      // Without the wrong flags the same table lists (nothing stuck, but records were read).
+      const plain = await cli('list', '--table', defaults.name);
+      expect(plain.code).toBe(ExitCode.ok);
+    } finally {
+      await defaults.drop();
+    }
   });
 });

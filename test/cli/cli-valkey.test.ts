@@ -171,6 +171,23 @@ describe.skipIf(!availability.available)(
       }
     });
 
+    it('exits 6 when every key under the prefix read is not a record (another application shares it)', async () => {
+      const prefix = `sessions-${uniqueKey()}:`;
+      await client.set(`${prefix}a`, 'not a record');
+      await client.set(`${prefix}b`, JSON.stringify({ user: 'ada' }));
+      let stderr = '';
+      const code = await runCli(['list', '--redis-url', url, '--key-prefix', prefix], {
+        stdout: () => undefined,
+        stderr: (text) => {
+          stderr += text;
+        },
+        env: {},
+      });
+      expect(code).toBe(ExitCode.noRecordLayout);
+      expect(stderr).toContain('None of the 2 items read is a record in the layout given');
+      expect(stderr).toContain(`Expected string keys "${prefix}<record id>" holding the record ValkeyStore writes`);
+    });
+
     it('says what to check when the server cannot be reached (exit 5)', async () => {
       const result = await runCli(['list', '--redis-url', 'redis://127.0.0.1:1'], {
         stdout: () => undefined,

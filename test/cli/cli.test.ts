@@ -1,9 +1,10 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import { runCli } from '../../src/cli/run.js';
-import { httpIdempotency, idempotency } from '../../src/index.js';
+import { httpIdempotency, idempotency, makeIdempotent } from '../../src/index.js';
 import { httpShapes, withKey } from '../http/http-events.js';
 import { endpoint } from '../support/dynamodb.js';
 import { lambdaContext, type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
@@ -128,6 +129,52 @@ describe('inspect', () => {
     expect(neighbour.stderr).not.toContain(ids[0]);
   });
 
+  it('finds a string key with --key <s> or --key-json \'"<s>"\', through the middleware and makeIdempotent alike', async () => {
+    const key = uniqueKey();
+    const viaMiddy = middy(async (event: { orderId: string }) => ({ order: event.orderId })).use(
+      idempotency<{ orderId: string }>({ store: fixture.store, key: 'orderId' }),
+    );
+    await viaMiddy({ orderId: key }, lambdaContext(30_000, 'middy-fn'));
+    const viaWrapper = makeIdempotent(async (event: { orderId: string }, _context: Context) => ({ order: event.orderId }), {
+      store: fixture.store,
+      key: 'orderId',
+    });
+    await viaWrapper({ orderId: key }, lambdaContext(30_000, 'wrapper-fn'));
+    for (const functionName of ['middy-fn', 'wrapper-fn']) {
+      const inspect = (...material: string[]) =>
+        cli('inspect', '--table', fixture.table.name, '--function', functionName, ...material, '--json');
+      const asString = await inspect('--key', key);
+      const asJson = await inspect('--key-json', JSON.stringify(key));
+      expect(asString.code, functionName).toBe(ExitCode.ok);
+      expect(asJson.code, functionName).toBe(ExitCode.ok);
+      expect(JSON.parse(asJson.stdout).id).toBe(JSON.parse(asString.stdout).id);
+      expect(JSON.parse(asString.stdout).resultPreview).toBe(JSON.stringify({ order: key }));
+      // The event is not the key material: the selector's value is.
+      const event = await inspect('--key-json', JSON.stringify({ orderId: key }));
+      expect(event.code).toBe(ExitCode.notFound);
+      expect(event.stderr).toContain('--key-json is the value the key selector returns, not the event');
+    }
+  });
+
+  it('finds a number key with --key-json <n>; --key <n> (a string) misses it and says which to use', async () => {
+    const orderId = Number(`${Date.now()}`.slice(-9));
+    const viaWrapper = makeIdempotent(async (event: { orderId: number }, _context: Context) => ({ order: event.orderId }), {
+      store: fixture.store,
+      key: 'orderId',
+    });
+    await viaWrapper({ orderId }, lambdaContext(30_000, 'numbers-fn'));
+    const found = await cli('inspect', '--table', fixture.table.name, '--function', 'numbers-fn', '--key-json', `${orderId}`);
+    expect(found.code).toBe(ExitCode.ok);
+    const missed = await cli('inspect', '--table', fixture.table.name, '--function', 'numbers-fn', '--key', `${orderId}`);
+    expect(missed.code).toBe(ExitCode.notFound);
+    expect(missed.stderr).toContain(`if the key selector returns the number ${orderId}, pass --key-json ${orderId}`);
+    // A negative number is a value too, not an option.
+    await viaWrapper({ orderId: -orderId }, lambdaContext(30_000, 'numbers-fn'));
+    const negative = await cli('inspect', '--table', fixture.table.name, '--function', 'numbers-fn', '--key-json', `-${orderId}`);
+    expect(negative.stderr).toBe('');
+    expect(negative.code).toBe(ExitCode.ok);
+  });
+
   it('says when there is no such record (exit 3), and what is wrong with bad arguments (exit 2)', async () => {
     const missing = await cli('inspect', '--table', fixture.table.name, '--scope', 'orders', '--key', uniqueKey());
     expect(missing.code).toBe(ExitCode.notFound);
@@ -193,6 +240,29 @@ describe('evict', () => {
     expect(evicted.stdout).toContain(`Evicted ${stuck.id}`);
     expect(evicted.stderr).toContain('localCache');
     expect(await fixture.rawItem(stuck.id)).toBeUndefined();
+  });
+
+  it('takes a lease that starts with "-", as --expect-lease <lease> and as --expect-lease=<lease>', async () => {
+    // base64url: "-" is one of the 64 characters a lease can start with.
+    for (const form of ['separate', 'equals'] as const) {
+      const stuck = await stuckClaim(
+        `-${uniqueKey()
+          .replace(/[^A-Za-z0-9_-]/g, '')
+          .slice(0, 15)}`,
+      );
+      const inspected = JSON.parse((await cli('inspect', '--table', fixture.table.name, '--id', stuck.id, '--json')).stdout);
+      expect(inspected.leaseToken).toBe(stuck.lease);
+      const wrong = await cli('evict', '--table', fixture.table.name, '--id', stuck.id, '--expect-lease', '-not-the-lease');
+      expect(wrong.code).toBe(ExitCode.refused);
+      const lease = form === 'separate' ? ['--expect-lease', stuck.lease] : [`--expect-lease=${stuck.lease}`];
+      const evicted = await cli('evict', '--table', fixture.table.name, '--id', stuck.id, ...lease);
+      expect(evicted.stderr, form).not.toContain('error');
+      expect(evicted.code, form).toBe(ExitCode.ok);
+      expect(await fixture.rawItem(stuck.id)).toBeUndefined();
+    }
+    // A flag after a flag that takes a value is still a missing value, not the value.
+    const missing = await cli('evict', '--table', fixture.table.name, '--id', 'x#y', '--expect-lease', '--force');
+    expect(missing.code).toBe(ExitCode.usage);
   });
 
   it('refuses when the record changed since it was inspected, and leaves it alone', async () => {

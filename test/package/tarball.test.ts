@@ -308,6 +308,35 @@ charge({ id: 1 });
     expect(JSON.parse(output.trim())).toEqual(['executed', 'replayed']);
   });
 
+  it('maps an error under --enable-source-maps to the TypeScript line, and quotes it from the inlined text', () => {
+    app.write('misconfigured.cjs', "require('lambda-idempotency').makeIdempotent(async () => 1, { key: 'id' });\n");
+    const crash = spawnSync(process.execPath, ['--enable-source-maps', 'misconfigured.cjs'], { cwd: app.dir, encoding: 'utf8' });
+    expect(crash.status).not.toBe(0);
+    // src/ is not in the package: Node can quote the throwing line only from the map's sourcesContent.
+    expect(crash.stderr).toMatch(
+      /node_modules\/lambda-idempotency\/src\/engine\/validate-options\.ts:\d+\n\s*throw new IdempotencyConfigError\(/,
+    );
+    expect(crash.stderr).toMatch(
+      /at (Object\.)?makeIdempotent \(.*node_modules\/lambda-idempotency\/src\/wrapper\/make-idempotent\.ts:\d+:\d+\)/,
+    );
+  });
+
+  it("gives a bundle built with a source map the library's TypeScript, text included", () => {
+    app.write('mapped.mjs', handlerSource('mapped'));
+    app.bundle('mapped.mjs', 'mapped.cjs', ['--format=cjs', '--sourcemap']);
+    const map = JSON.parse(readFileSync(join(app.dir, 'mapped.cjs.map'), 'utf8')) as {
+      sources: string[];
+      sourcesContent: (string | null)[];
+    };
+    const library = map.sources
+      .map((source, index) => ({ source, text: map.sourcesContent[index] }))
+      .filter(({ source }) => source.includes('lambda-idempotency/src/'));
+    expect(library.length).toBeGreaterThan(10);
+    expect(library.filter(({ text }) => typeof text !== 'string' || text === '').map(({ source }) => source)).toEqual([]);
+    const wrapper = library.find(({ source }) => source.endsWith('src/wrapper/make-idempotent.ts'));
+    expect(wrapper?.text).toContain('export function makeIdempotent');
+  });
+
   it('synthesizes the IdempotencyTable from lambda-idempotency/cdk with TTL and point-in-time recovery', () => {
     const script = `
       const { App, Stack } = require('aws-cdk-lib');

@@ -40,7 +40,11 @@ export function installPackedApp(dependencies: readonly string[], options: Packe
   const { packageDir = root, type = 'commonjs' } = options;
   if (packageDir === root) buildOnce();
   const dir = mkdtempSync(join(tmpdir(), 'lambda-idempotency-consumer-'));
-  execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: packageDir, stdio: 'ignore' });
+  // --ignore-scripts: `prepack` would rebuild dist, under the other test files reading it; buildOnce built it.
+  execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], {
+    cwd: packageDir,
+    stdio: 'ignore',
+  });
   const tarball = readdirSync(dir).find((file) => file.endsWith('.tgz'));
   if (!tarball) throw new Error(`npm pack wrote no tarball into ${dir}`);
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'consumer', private: true, type })}\n`);

@@ -1,7 +1,7 @@
 import { count, type Values } from '../arguments.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { CliError, ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import type { RecordSource } from '../record-source.js';
+import type { RecordSource, UnreadableItem } from '../record-source.js';
 import { type RecordView, viewRecord } from '../record-view.js';
 
 /** `list`: the records stuck in progress, or older than `--older-than` seconds. */
@@ -19,20 +19,24 @@ export async function list(source: RecordSource, values: Values, io: CliIo, now:
   let scanned = 0;
   let readUnits: number | undefined;
   let pages = 0;
-  const unreadable: string[] = [];
+  let unreadable = 0;
+  const unreadableSample: UnreadableItem[] = [];
   for await (const page of source.list(filter)) {
     pages++;
     scanned += page.scanned;
     if (page.readUnits !== undefined) readUnits = (readUnits ?? 0) + page.readUnits;
-    unreadable.push(...page.unreadable);
+    unreadable += page.unreadable.length;
+    unreadableSample.push(...page.unreadable.slice(0, Math.max(0, 5 - unreadableSample.length)));
     for (const record of page.records) if (views.length < limit) views.push(viewRecord(record, now, ttl));
     const cost = readUnits === undefined ? '' : `, ${readUnits.toFixed(1)} read units`;
     io.stderr(`page ${pages}: ${scanned} items read, ${views.length} matched${cost}\n`);
     if (views.length >= limit) break;
   }
-  if (unreadable.length > 0) {
+  // Every item read lacks the layout: an empty list would read as "nothing stuck" during an incident.
+  if (scanned > 0 && unreadable === scanned) throw noRecordLayout(source, scanned, unreadableSample[0]);
+  if (unreadable > 0) {
     io.stderr(
-      `${unreadable.length} item(s) in the layout are not records this library wrote (check the layout flags): ${unreadable.slice(0, 5).join(', ')}\n`,
+      `${unreadable} item(s) in the layout are not records this library wrote (check the layout flags): ${unreadableSample.map((item) => item.id).join(', ')}\n`,
     );
   }
   if (values.json) io.stdout(`${JSON.stringify(views)}\n`);
@@ -45,4 +49,16 @@ export async function list(source: RecordSource, values: Values, io: CliIo, now:
     }
   }
   return ExitCode.ok;
+}
+
+function noRecordLayout(source: RecordSource, scanned: number, sample: UnreadableItem | undefined): CliError {
+  const items = scanned === 1 ? 'The one item read is not' : `None of the ${scanned} items read is`;
+  const found =
+    sample?.attributes === undefined
+      ? `one of them: "${sample?.id}"`
+      : `one of them (${sample.id}) has the attributes ${sample.attributes.join(', ')}`;
+  return new CliError(
+    `${items} a record in the layout given, so the listing cannot say whether anything is stuck. Expected ${source.layout}; ${found}. Pass the attribute names (or key prefix) the code gives the store: see --help.`,
+    ExitCode.noRecordLayout,
+  );
 }

@@ -6,9 +6,9 @@ import { request as httpsRequest } from 'node:https';
 export interface AwsCredentials {
   /** The access key id (`AKIA…`, or `ASIA…` for temporary credentials). */
   readonly accessKeyId: string;
-  /** The secret that signs requests; never sent itself. */
+  /** The secret that signs requests. */
   readonly secretAccessKey: string;
-  /** The session token of temporary credentials (a role's, such as the function's execution role). */
+  /** The session token of temporary credentials (a role, Lambda's execution role). */
   readonly sessionToken?: string;
   /** When temporary credentials stop working; they are fetched again before then. */
   readonly expiration?: Date;

@@ -6,7 +6,7 @@ import type { DynamoDBTransport } from './transport.js';
  * entry's types do not require `@aws-sdk/client-dynamodb` to be installed.
  */
 export interface DynamoDBClientLike {
-  /** Sends one command, as `DynamoDBClient.send` does. */
+  /** Sends one command (the store passes `GetItemCommand`, `PutItemCommand`, `UpdateItemCommand` or `DeleteItemCommand`). */
   send(command: never, options?: never): Promise<unknown>;
 }
 

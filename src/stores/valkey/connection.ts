@@ -52,9 +52,9 @@ export interface NodeRedisLike {
   /** The options it was created with: the store reads `commandOptions.timeout`. */
   readonly options?:
     | {
-        /** The defaults of every command the client sends. */
+        /** Defaults for every command the client sends. */
         readonly commandOptions?: {
-          /** Milliseconds after which a command waiting in the offline queue is withdrawn. */
+          /** Milliseconds a command may wait, queued or sent, before the client rejects it. */
           readonly timeout?: number;
         };
       }

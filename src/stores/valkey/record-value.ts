@@ -61,7 +61,7 @@ export function headerField(value: string): string {
 
 /**
  * Reads a stored value (GET, or a claim script's reply) into a record. The fields are turned into
- * the DynamoDB item shape so one reader (dynamodb-item.ts) decides what a well-formed record is,
+ * the DynamoDB item shape so one reader (record-schema.ts) decides what a well-formed record is,
  * for both stores. A nil reply is no record.
  */
 export function valueToRecord(reply: ValkeyReply, id: string): IdempotencyRecord | undefined {
