@@ -1,4 +1,4 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -85,6 +85,11 @@ describe(titled('the sample Valkey function, loaded from its synthesized asset a
 });
 
 describe('the sample Valkey function: what its bundling guards against', () => {
+  it('the iovalkey handler is the ioredis handler imported from iovalkey (one recipe, kept in step)', () => {
+    const source = (client: ValkeyClientLibrary) => readFileSync(valkeySampleEntry(client), 'utf8');
+    expect(source('iovalkey')).toBe(source('ioredis').replace("from 'ioredis'", "from 'iovalkey'"));
+  });
+
   it('valkey-glide for the other architecture: the asset holds that native package only, built for that machine', () => {
     const other =
       process.arch === 'arm64'
