@@ -11,15 +11,9 @@ import {
   StoreError,
 } from '../src/index.js';
 import { createTable, endpoint, type TestTable, testClient } from './support/dynamodb.js';
-import { type StoreFixture, storeFixture, transportOptions, uniqueKey, warningSink } from './support/fixtures.js';
+import { transportOptions, uniqueKey, useStoreFixture, warningSink } from './support/fixtures.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 async function chargeCard(request: { paymentId: string }) {
   return { charged: request.paymentId };

@@ -1,17 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IdempotencyStore } from '../src/engine/index.js';
 import { InProgressError, MissingIdempotencyKeyError, makeIdempotent, ResultNotSerializableError } from '../src/index.js';
-import { deferred, lambdaContext, type StoreFixture, storeFixture, uniqueKey, warningSink } from './support/fixtures.js';
+import { deferred, lambdaContext, uniqueKey, useStoreFixture, warningSink } from './support/fixtures.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 describe('key material of nothing but undefined and null', () => {
   it.each([

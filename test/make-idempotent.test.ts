@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { hashMaterial } from '../src/engine/hash.js';
 import {
   DynamoDBStore,
@@ -16,15 +16,7 @@ import {
 } from '../src/index.js';
 import { countCommands, testClient } from './support/dynamodb.js';
 import { FaultyHttpHandler } from './support/faulty-http-handler.js';
-import {
-  deferred,
-  lambdaContext,
-  manualClock,
-  type StoreFixture,
-  storeFixture,
-  uniqueKey,
-  warningSink,
-} from './support/fixtures.js';
+import { deferred, lambdaContext, manualClock, uniqueKey, useStoreFixture, warningSink } from './support/fixtures.js';
 import { emulateReturnedOldItem } from './support/return-old-item.js';
 
 interface Order {
@@ -36,13 +28,7 @@ interface Order {
 /** The engine's default clock-skew margin: a claim is taken over only this long after it lapsed. */
 const CLOCK_SKEW_MS = 3_000;
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 beforeEach(() => fixture.commands.reset());
 
 /** A named handler that counts its executions. */

@@ -1,18 +1,12 @@
 import middy6 from '@middy/core';
 import type { Context } from 'aws-lambda';
 import middy7 from 'middy-core-7';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashMaterial } from '../src/engine/hash.js';
 import { InProgressError, idempotency, makeIdempotent } from '../src/index.js';
-import { deferred, lambdaContext, type StoreFixture, storeFixture, uniqueKey } from './support/fixtures.js';
+import { deferred, lambdaContext, uniqueKey, useStoreFixture } from './support/fixtures.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 interface OrderEvent {
   orderId: string;

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type HttpEvent, idempotency } from '../src/index.js';
 import { httpShapes, withBody, withHeader, withKey } from './http/http-events.js';
-import { deferred, lambdaContext, type StoreFixture, storeFixture, uniqueKey } from './support/fixtures.js';
+import { deferred, lambdaContext, uniqueKey, useStoreFixture } from './support/fixtures.js';
 import {
   adapters,
   type Chain,
@@ -15,13 +15,7 @@ import {
 // Issue 20, item 1: Middy resets `request.response` and then lets every error handler assign it.
 // Whatever the middlewares around it do, the record holds the handler's own result, or nothing.
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 const post = (key: string): HttpEvent =>
   withBody(withHeader(withKey(httpShapes[1]!.event(), key), 'Content-Type', 'application/json'), '{"amount":5}');

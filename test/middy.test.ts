@@ -1,22 +1,16 @@
 import middy6 from '@middy/core';
 import type { Context } from 'aws-lambda';
 import middy7 from 'middy-core-7';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type IdempotencyOptions, InProgressError, idempotency } from '../src/index.js';
-import { deferred, lambdaContext, type StoreFixture, storeFixture, uniqueKey } from './support/fixtures.js';
+import { deferred, lambdaContext, uniqueKey, useStoreFixture } from './support/fixtures.js';
 
 interface OrderEvent {
   orderId: string;
   amount: number;
 }
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 interface AfterMiddleware {

@@ -1,16 +1,10 @@
 import type { Context } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { hashMaterial } from '../src/engine/hash.js';
 import { DynamoDBStore, IdempotencyConfigError, idempotency, idempotentBatch, makeIdempotent } from '../src/index.js';
-import { lambdaContext, type StoreFixture, storeFixture, uniqueKey } from './support/fixtures.js';
+import { lambdaContext, uniqueKey, useStoreFixture } from './support/fixtures.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 /** From here on, setup runs as inside a Lambda, where the runtime names the function in the environment. */
 function insideLambda(functionName: string): void {

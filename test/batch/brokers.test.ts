@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   type ActiveMQEvent,
   type ActiveMQMessage,
@@ -10,16 +10,10 @@ import {
   type RabbitMQEvent,
   type RabbitMQMessage,
 } from '../../src/index.js';
-import { type StoreFixture, storeFixture } from '../support/fixtures.js';
+import { useStoreFixture } from '../support/fixtures.js';
 import { freshContext, middlewareHandler, recordingLogger, sampleEvent } from './support.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 /** The batch as the broker redelivers it after a failed invocation. */
 function redelivered<T extends { redelivered: boolean }>(messages: T[]): T[] {

@@ -1,7 +1,7 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InProgressError, idempotentBatch, MissingIdempotencyKeyError } from '../../src/index.js';
-import { deferred, type StoreFixture, storeFixture } from '../support/fixtures.js';
+import { deferred, useStoreFixture } from '../support/fixtures.js';
 import { freshContext, recordingLogger, sampleEvent } from './support.js';
 
 interface OrderPlaced {
@@ -10,13 +10,7 @@ interface OrderPlaced {
 }
 type OrderPlacedEvent = EventBridgeEvent<'OrderPlaced', OrderPlaced>;
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 describe('idempotentBatch with EventBridge', () => {
   it('keys the event by its id, returns the handler result and replays it on a duplicate', async () => {

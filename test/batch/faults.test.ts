@@ -10,7 +10,7 @@ import type {
   SQSEvent,
   SQSRecord,
 } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   DynamoDBStore,
   IdempotencyConfigError,
@@ -22,16 +22,10 @@ import {
 } from '../../src/index.js';
 import { testClient } from '../support/dynamodb.js';
 import { FaultyHttpHandler } from '../support/faulty-http-handler.js';
-import { type StoreFixture, storeFixture } from '../support/fixtures.js';
+import { useStoreFixture } from '../support/fixtures.js';
 import { freshContext, recordingLogger, sampleEvent } from './support.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 const failuresOf = (response: { batchItemFailures: { itemIdentifier: string }[] }) =>
   response.batchItemFailures.map((failure) => failure.itemIdentifier);

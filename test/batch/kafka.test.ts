@@ -1,5 +1,5 @@
 import type { MSKEvent, MSKRecord, SelfManagedKafkaEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   BatchFailedError,
   idempotentBatch,
@@ -7,7 +7,7 @@ import {
   MalformedRecordError,
   RecordNotProcessedError,
 } from '../../src/index.js';
-import { type StoreFixture, storeFixture } from '../support/fixtures.js';
+import { useStoreFixture } from '../support/fixtures.js';
 import { freshContext, recordingLogger, sampleEvent } from './support.js';
 
 interface OrderMessage {
@@ -22,13 +22,7 @@ const orderOf = (record: MSKRecord) => JSON.parse(Buffer.from(record.value, 'bas
 const positionOf = (record: MSKRecord) => `${record.topic}-${record.partition}@${record.offset}`;
 const recordsOf = (event: KafkaEvent) => Object.values(event.records).flat();
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 describe.each([
   ['Amazon MSK', 'msk'],

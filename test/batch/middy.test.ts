@@ -1,18 +1,12 @@
 import middy6 from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import middy7 from 'middy-core-7';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type IdempotentBatchHandler, idempotentBatch } from '../../src/index.js';
-import { type StoreFixture, storeFixture } from '../support/fixtures.js';
+import { useStoreFixture } from '../support/fixtures.js';
 import { freshContext, recordingLogger, sampleEvent } from './support.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 /** A middleware that counts the responses it sees, as a metrics or logging middleware would. */
 function responseProbe() {

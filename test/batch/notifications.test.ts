@@ -1,16 +1,10 @@
 import type { Context, EventBridgeEvent, S3Event, S3EventRecord, SNSEvent, SNSEventRecord } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { BatchFailedError, idempotentBatch, makeIdempotent } from '../../src/index.js';
-import { type StoreFixture, storeFixture } from '../support/fixtures.js';
+import { useStoreFixture } from '../support/fixtures.js';
 import { freshContext, middlewareHandler, recordingLogger, sampleEvent } from './support.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 const s3Record = (event: S3Event) => event.Records[0] as S3EventRecord;
 const snsRecord = (event: SNSEvent) => event.Records[0] as SNSEventRecord;

@@ -7,9 +7,9 @@ import type {
   SQSEvent,
   SQSRecord,
 } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { idempotentBatch, RecordNotProcessedError } from '../../src/index.js';
-import { type StoreFixture, storeFixture } from '../support/fixtures.js';
+import { useStoreFixture } from '../support/fixtures.js';
 import { freshContext, recordingLogger, sampleEvent } from './support.js';
 
 interface OrderMessage {
@@ -25,13 +25,7 @@ const kinesisOrder = (record: KinesisStreamRecord) =>
   JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8')) as OrderMessage;
 const streamStep = (record: DynamoDBRecord) => `${record.dynamodb?.Keys?.orderId?.S}:${record.eventName}`;
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 describe('SQS FIFO', () => {
   it('fails the later records of the failed message group only, and runs them in order when they come back', async () => {

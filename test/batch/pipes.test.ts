@@ -7,18 +7,12 @@ import type {
   SQSBatchResponse,
   SQSRecord,
 } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { idempotentBatch, type PipesKinesisRecord, UnsupportedEventError } from '../../src/index.js';
-import { type StoreFixture, storeFixture } from '../support/fixtures.js';
+import { useStoreFixture } from '../support/fixtures.js';
 import { freshContext, recordingLogger, sampleEvent } from './support.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 /** The Kinesis records of a pipe, as the event source mapping nests them. */
 function asMappingEvent(records: PipesKinesisRecord[]): KinesisStreamEvent {

@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { idempotentBatch } from '../../src/index.js';
-import { type StoreFixture, storeFixture } from '../support/fixtures.js';
+import { useStoreFixture } from '../support/fixtures.js';
 import { freshContext, recordingLogger, sampleEvent } from './support.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 /** One message of a generated FIFO batch: its deduplication key, its group, and whether it fails once. */
 interface Message {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { SQSEvent, SQSHandler, SQSRecord } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   idempotentBatch,
   MalformedRecordError,
@@ -9,7 +9,7 @@ import {
   makeIdempotent,
   UnsupportedEventError,
 } from '../../src/index.js';
-import { deferred, type StoreFixture, storeFixture } from '../support/fixtures.js';
+import { deferred, useStoreFixture } from '../support/fixtures.js';
 import { freshContext, recordingLogger, sampleEvent } from './support.js';
 
 interface OrderMessage {
@@ -24,13 +24,7 @@ const idsOf = (event: SQSEvent) => event.Records.map((record) => record.messageI
 const failuresOf = (response: unknown) =>
   (response as { batchItemFailures: { itemIdentifier: string }[] }).batchItemFailures.map((failure) => failure.itemIdentifier);
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 beforeEach(() => {
   fixture.commands.reset();
 });

@@ -1,21 +1,15 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import { runCli } from '../../src/cli/run.js';
 import { httpIdempotency, idempotency, makeIdempotent } from '../../src/index.js';
 import { httpShapes, withKey } from '../http/http-events.js';
 import { endpoint } from '../support/dynamodb.js';
-import { lambdaContext, type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
+import { lambdaContext, uniqueKey, useStoreFixture } from '../support/fixtures.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 /** Runs the CLI in-process against dynalite, the way `npx lambda-idempotency ...` would. */
 async function cli(...argv: string[]) {

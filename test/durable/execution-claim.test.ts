@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createIdempotencyEngine } from '../../src/engine/index.js';
 import { IdempotencyConfigError, InProgressError } from '../../src/index.js';
-import { type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
+import { uniqueKey, useStoreFixture } from '../support/fixtures.js';
 
 // The engine's side of durable executions, on every runtime: no durable SDK involved.
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 const arn = (name: string) =>
   `arn:aws:lambda:us-east-1:123456789012:function:orders:$LATEST/durable-execution/${name}/${uniqueKey()}`;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { type StoreFixture, storeFixture } from '../support/fixtures.js';
+import { type StoreFixture, useStoreFixture } from '../support/fixtures.js';
 
 // The durable SDK, its local runner and Middy 7's durable mode declare Node >= 22: loaded only there.
 const nodeMajor = Number(process.versions.node.split('.')[0]);
@@ -20,17 +20,15 @@ export interface DurableEnvironment {
  * tears both down after. Call it inside the `describe.skipIf(!durableSdkRuns)` block.
  */
 export function useDurableEnvironment(): DurableEnvironment {
-  const environment = {} as DurableEnvironment;
+  const environment = { fixture: useStoreFixture() } as DurableEnvironment;
   beforeAll(async () => {
     environment.sdk = await import('@aws/durable-execution-sdk-js');
     environment.testing = await import('@aws/durable-execution-sdk-js-testing');
-    environment.fixture = await storeFixture();
     // Real time: fake timers would also move the store client's and the engine's clocks.
     await environment.testing.LocalDurableTestRunner.setupTestEnvironment({ skipTime: false });
   });
   afterAll(async () => {
     await environment.testing?.LocalDurableTestRunner.teardownTestEnvironment();
-    await environment.fixture?.table.drop();
   });
   return environment;
 }

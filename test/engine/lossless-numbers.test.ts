@@ -1,18 +1,12 @@
 import middy from '@middy/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashMaterial } from '../../src/engine/hash.js';
 import { canonicalDecimal, parseJsonLossless } from '../../src/engine/lossless-json.js';
 import { type HttpResponse, httpIdempotency, makeIdempotent } from '../../src/index.js';
 import { httpShapes, withBody, withHeader, withKey } from '../http/http-events.js';
-import { lambdaContext, type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
+import { lambdaContext, uniqueKey, useStoreFixture } from '../support/fixtures.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 const hashOf = (json: string) => hashMaterial(parseJsonLossless(json));
 

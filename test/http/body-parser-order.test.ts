@@ -1,17 +1,11 @@
 import middy from '@middy/core';
 import jsonBodyParser from '@middy/http-json-body-parser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type HttpEvent, type HttpResponse, httpIdempotency } from '../../src/index.js';
-import { lambdaContext, type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
+import { lambdaContext, uniqueKey, useStoreFixture } from '../support/fixtures.js';
 import { httpShapes, withBody, withHeader, withKey } from './http-events.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 const shape = httpShapes[1]!;
 const post = (key: string, body: string) =>

@@ -3,7 +3,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import middy6 from '@middy/core';
 import type { Context } from 'aws-lambda';
 import middy7 from 'middy-core-7';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type HttpEvent,
   type HttpIdempotencyOptions,
@@ -15,16 +15,10 @@ import {
   ResultTooLargeError,
   UnsupportedEventError,
 } from '../../src/index.js';
-import { deferred, lambdaContext, type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
+import { deferred, lambdaContext, storeFixture, uniqueKey, useStoreFixture } from '../support/fixtures.js';
 import { headersOf, httpShapes, responseFor, withBody, withCaller, withHeader, withKey, withMethod } from './http-events.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 type Invoke = (event: HttpEvent, context?: Context) => Promise<HttpResponse>;
 type HttpHandler = (event: HttpEvent) => Promise<HttpResponse>;
@@ -354,7 +348,7 @@ describe('httpIdempotency', () => {
       expect(records).toHaveLength(1);
       expect(records[0]!.result?.B?.length).toBeLessThan(body.length / 5);
     } finally {
-      await own.table.drop();
+      await own.close();
     }
   });
 

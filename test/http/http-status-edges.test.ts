@@ -1,16 +1,10 @@
 import middy from '@middy/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type HttpEvent, type HttpIdempotencyOptions, type HttpResponse, httpIdempotency } from '../../src/index.js';
-import { lambdaContext, type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
+import { lambdaContext, uniqueKey, useStoreFixture } from '../support/fixtures.js';
 import { headersOf, httpShapes, withKey } from './http-events.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 const [, httpShape] = httpShapes as [(typeof httpShapes)[0], (typeof httpShapes)[0]];
 

@@ -1,19 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { resetDisabledAnnouncement } from '../../src/engine/kill-switch.js';
 import { type HttpEvent, type HttpIdempotencyOptions, httpIdempotency } from '../../src/index.js';
-import { lambdaContext, type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
+import { lambdaContext, uniqueKey, useStoreFixture } from '../support/fixtures.js';
 import { middyMajors } from '../support/middy-stacks.js';
 import { headersOf, httpShapes, withHeader, withKey } from './http-events.js';
 
 // Issue 20, item 5: an incident switch lets traffic through unchanged, the checks of the header included.
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 afterEach(() => {
   delete process.env.IDEMPOTENCY_DISABLED;
   resetDisabledAnnouncement();

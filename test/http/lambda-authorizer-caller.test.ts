@@ -1,5 +1,5 @@
 import middy from 'middy-core-7';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type HttpEvent,
   type HttpIdempotencyOptions,
@@ -7,19 +7,13 @@ import {
   httpIdempotency,
   IdempotencyConfigError,
 } from '../../src/index.js';
-import { lambdaContext, type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
+import { lambdaContext, uniqueKey, useStoreFixture } from '../support/fixtures.js';
 import { httpShapes, withKey } from './http-events.js';
 
 // Issue 20, item 5: a Lambda authorizer's context is the authorizer's own map. Values that change
 // per request (a timestamp, a request id) must not put a retry in a scope of its own.
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 let requestCount = 0;
 

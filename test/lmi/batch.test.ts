@@ -1,9 +1,9 @@
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { idempotentBatch, makeIdempotent } from '../../src/index.js';
 import { invocationContext } from '../../src/lambda/invocation.js';
 import { sampleEvent } from '../batch/support.js';
-import { type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
+import { uniqueKey, useStoreFixture } from '../support/fixtures.js';
 import {
   claimExpiryOf,
   contextWithDeadline,
@@ -14,13 +14,7 @@ import {
   spacedDeadlines,
 } from './support.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 interface Applied {
   messageId: string;

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import middy6 from '@middy/core';
 import type { Context } from 'aws-lambda';
 import middy7 from 'middy-core-7';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashMaterial } from '../../src/engine/hash.js';
 import { resetDisabledAnnouncement } from '../../src/engine/kill-switch.js';
 import {
@@ -14,7 +14,7 @@ import {
 } from '../../src/index.js';
 import { invocationContext } from '../../src/lambda/invocation.js';
 import type { IdempotencyOutcome } from '../../src/observability/index.js';
-import { type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
+import { uniqueKey, useStoreFixture } from '../support/fixtures.js';
 import {
   claimExpiryOf,
   contextWithDeadline,
@@ -25,13 +25,7 @@ import {
   spacedDeadlines,
 } from './support.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 interface OrderEvent {
   orderId?: string;

@@ -1,10 +1,10 @@
 import middy6 from '@middy/core';
 import type { Context } from 'aws-lambda';
 import middy7 from 'middy-core-7';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type HttpEvent, type HttpResponse, httpIdempotency, makeIdempotent } from '../../src/index.js';
 import { headersOf, httpShapes, withBody, withCaller, withKey, withMethod } from '../http/http-events.js';
-import { type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
+import { uniqueKey, useStoreFixture } from '../support/fixtures.js';
 import {
   claimExpiryOf,
   contextWithDeadline,
@@ -15,13 +15,7 @@ import {
   spacedDeadlines,
 } from './support.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
 const middies: [string, (handler: HttpHandler) => { use(middleware: unknown): HttpHandler }][] = [

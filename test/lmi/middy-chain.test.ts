@@ -1,9 +1,9 @@
 import middy6 from '@middy/core';
 import type { Context } from 'aws-lambda';
 import middy7 from 'middy-core-7';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { idempotency, makeIdempotent } from '../../src/index.js';
-import { type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
+import { uniqueKey, useStoreFixture } from '../support/fixtures.js';
 import {
   claimExpiryOf,
   contextWithDeadline,
@@ -13,13 +13,7 @@ import {
   spacedDeadlines,
 } from './support.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 interface OrderEvent {
   orderId: string;

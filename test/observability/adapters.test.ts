@@ -1,19 +1,13 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeIdempotent } from '../../src/index.js';
 import { openTelemetrySpans, powertoolsMetrics } from '../../src/observability/index.js';
-import { type StoreFixture, storeFixture, uniqueKey } from '../support/fixtures.js';
+import { uniqueKey, useStoreFixture } from '../support/fixtures.js';
 import { expectValidEmf } from './emf-spec.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 const charge = async (order: { orderId: string; amount: number }) => ({ charged: order.amount });
 

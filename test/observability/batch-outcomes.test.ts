@@ -1,19 +1,13 @@
 import type { SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { idempotentBatch } from '../../src/index.js';
 import type { IdempotencyOutcome } from '../../src/observability/index.js';
 import { emfMetrics, outcomeLog } from '../../src/observability/index.js';
 import { freshContext, sampleEvent } from '../batch/support.js';
-import { deferred, type StoreFixture, storeFixture } from '../support/fixtures.js';
+import { deferred, useStoreFixture } from '../support/fixtures.js';
 import { expectValidEmf } from './emf-spec.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 it('records running concurrently in one batch each get their own outcome and request counts', async () => {
   const outcomes: IdempotencyOutcome[] = [];

@@ -1,6 +1,6 @@
 import { DeleteItemCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hashMaterial } from '../../src/engine/hash.js';
 import { resetDisabledAnnouncement } from '../../src/engine/kill-switch.js';
 import {
@@ -14,16 +14,10 @@ import {
 import type { IdempotencyOutcome, OutcomeSink } from '../../src/observability/index.js';
 import { emfMetrics, outcomeLog } from '../../src/observability/index.js';
 import { createTable, testClient } from '../support/dynamodb.js';
-import { deferred, lambdaContext, type StoreFixture, storeFixture, uniqueKey, warningSink } from '../support/fixtures.js';
+import { deferred, lambdaContext, uniqueKey, useStoreFixture, warningSink } from '../support/fixtures.js';
 import { expectValidEmf } from './emf-spec.js';
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 /** Everything an invocation's sinks received: the outcome, the log lines, the EMF documents. */
 function observed() {

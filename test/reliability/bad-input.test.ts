@@ -3,7 +3,7 @@ import { type AttributeValue, PutItemCommand, ScanCommand } from '@aws-sdk/clien
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { hashMaterial } from '../../src/engine/hash.js';
 import {
   CorruptRecordError,
@@ -31,7 +31,7 @@ import {
 } from '../../src/index.js';
 import { sampleEvent } from '../batch/support.js';
 import { headersOf, httpShapes, withBody, withCaller, withHeader, withKey } from '../http/http-events.js';
-import { deferred, lambdaContext, type StoreFixture, storeFixture } from '../support/fixtures.js';
+import { deferred, lambdaContext, useStoreFixture } from '../support/fixtures.js';
 import { markdownTable, publish } from './harness.js';
 
 /**
@@ -69,13 +69,7 @@ interface Tools {
 const ORDER = 'order-1';
 const future = () => Math.floor(Date.now() / 1000) + 3600;
 
-let fixture: StoreFixture;
-beforeAll(async () => {
-  fixture = await storeFixture();
-});
-afterAll(async () => {
-  await fixture.table.drop();
-});
+const fixture = useStoreFixture();
 
 /** A named handler wrapped with `makeIdempotent`, keyed on `orderId` unless the case says otherwise. */
 function wrapped<R>(

@@ -14,7 +14,7 @@ import { hashMaterial } from '../../src/engine/hash.js';
 import { DynamoDBStore, httpIdempotency, InProgressError, makeIdempotent } from '../../src/index.js';
 import { endpoint } from '../support/dynamodb.js';
 import { FaultProxy } from '../support/fault-proxy.js';
-import { lambdaContext, type StoreFixture, storeFixture } from '../support/fixtures.js';
+import { lambdaContext, useStoreFixture } from '../support/fixtures.js';
 import { httpPaymentEvent } from './crash-http-event.js';
 
 /**
@@ -28,14 +28,12 @@ const REMAINING_MS = 2_500;
 /** The engine's default clock-skew margin: a lapsed claim is taken over this long after its expiry. */
 const CLOCK_SKEW_MS = 3_000;
 
-let fixture: StoreFixture;
+const fixture = useStoreFixture();
 let dir: string;
-beforeAll(async () => {
-  fixture = await storeFixture();
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'idempotency-crash-'));
 });
-afterAll(async () => {
-  await fixture.table.drop();
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -145,7 +145,7 @@ async function dynamoBackend(): Promise<Backend> {
         close: async () => client.destroy(),
       };
     },
-    stop: () => fixture.table.drop(),
+    stop: () => fixture.close(),
   };
 }
 

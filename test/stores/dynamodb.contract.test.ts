@@ -9,7 +9,7 @@ for (const transport of ['lean', 'sdk'] as const satisfies readonly Transport[])
       store: fixture.store,
       requests: () => fixture.commands.total(),
       duplicateRequests: fixture.returnsItemOnConditionFailure ? 1 : 2,
-      stop: () => fixture.table.drop(),
+      stop: () => fixture.close(),
     };
   });
 }

@@ -11,8 +11,15 @@ import { toCreateTableInput } from '../../infra/create-table-input.js';
 import { idempotencyTableDefinition, type TableDefinition } from '../../infra/tables.js';
 import { FaultProxy } from './fault-proxy.js';
 
+/**
+ * The DynamoDB endpoint of this run: the one the suite's global setup provides, or, outside Vitest
+ * (scripts/docs-tables.ts), AWS_ENDPOINT_URL_DYNAMODB.
+ */
 export function endpoint(): string {
-  return inject('dynamodbEndpoint');
+  if (process.env.VITEST) return inject('dynamodbEndpoint');
+  const outside = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  if (!outside) throw new Error('Outside Vitest, set AWS_ENDPOINT_URL_DYNAMODB to the DynamoDB endpoint to use.');
+  return outside;
 }
 
 export function testClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
@@ -74,7 +81,7 @@ export async function createTable(
  * rule), for a store on its own transport: point it at `endpoint`. Without faults nothing is
  * retried, so each request is one operation.
  */
-export async function countRequests(): Promise<RequestCounts & { readonly endpoint: string }> {
+export async function countRequests(): Promise<RequestCounts & { readonly endpoint: string; stop(): Promise<void> }> {
   const proxy = await new FaultProxy({ upstream: endpoint() }).start();
   let from = 0;
   const counts = new Map<string, number>();
@@ -92,5 +99,6 @@ export async function countRequests(): Promise<RequestCounts & { readonly endpoi
     reset() {
       from = proxy.log.length;
     },
+    stop: () => proxy.stop(),
   };
 }

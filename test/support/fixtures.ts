@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll } from 'vitest';
 import { DynamoDBStore, type IdempotencyWarning } from '../../src/index.js';
 import {
   countCommands,
@@ -81,6 +82,8 @@ export interface StoreFixture {
   readonly returnsItemOnConditionFailure: boolean;
   /** The raw item of a record, as DynamoDB holds it. */
   rawItem(id: string): Promise<Record<string, unknown> | undefined>;
+  /** Drops the table and stops what counts the store's requests. */
+  close(): Promise<void>;
 }
 
 /** A fresh table and a store on it; by default the store's own lean transport, as users get it. */
@@ -89,6 +92,7 @@ export async function storeFixture(transport: Transport = 'lean'): Promise<Store
   const table = await createTable(client);
   let store: DynamoDBStore;
   let commands: RequestCounts;
+  let stopCounting = async (): Promise<void> => undefined;
   if (transport === 'sdk') {
     const counted = testClient();
     commands = countCommands(counted);
@@ -96,6 +100,7 @@ export async function storeFixture(transport: Transport = 'lean'): Promise<Store
   } else {
     const counter = await countRequests();
     commands = counter;
+    stopCounting = counter.stop;
     store = new DynamoDBStore({ tableName: table.name, endpoint: counter.endpoint });
   }
   return {
@@ -111,6 +116,50 @@ export async function storeFixture(transport: Transport = 'lean'): Promise<Store
       );
       return output.Item;
     },
+    async close() {
+      await table.drop();
+      await stopCounting();
+    },
+  };
+}
+
+/**
+ * The store fixture of a test file (or of the `describe` that calls it): a fresh table and a store
+ * on it, made in a `beforeAll` and dropped in an `afterAll` that this registers. The fixture it
+ * returns reads through to that one; use it inside tests and hooks, once the `beforeAll` has run.
+ */
+export function useStoreFixture(transport: Transport = 'lean'): StoreFixture {
+  let current: StoreFixture | undefined;
+  beforeAll(async () => {
+    current = await storeFixture(transport);
+  });
+  afterAll(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  const fixture = (): StoreFixture => {
+    if (current === undefined) throw new Error('The store fixture exists inside tests and hooks, after its beforeAll.');
+    return current;
+  };
+  return {
+    get client() {
+      return fixture().client;
+    },
+    get table() {
+      return fixture().table;
+    },
+    get store() {
+      return fixture().store;
+    },
+    transport,
+    get commands() {
+      return fixture().commands;
+    },
+    get returnsItemOnConditionFailure() {
+      return fixture().returnsItemOnConditionFailure;
+    },
+    rawItem: (id) => fixture().rawItem(id),
+    close: () => fixture().close(),
   };
 }
 
