@@ -116,3 +116,15 @@ export function expectSound(results: readonly CellResult<StoryTarget, string>[])
     expect(result.finalStatus, cell).toBe('COMPLETED');
   }
 }
+
+/** The cells {@link expectSound} would fail, each named with what went wrong (for scripts/docs-tables.ts). */
+export function unsoundCells(results: readonly CellResult<StoryTarget, string>[]): string[] {
+  return results.flatMap((result) => {
+    const problems = [
+      ...(result.injected > 0 ? [] : ['no fault injected']),
+      ...result.violations.map((violation) => violation.kind),
+      ...(result.finalStatus === 'COMPLETED' ? [] : [`ended ${result.finalStatus}`]),
+    ];
+    return problems.length === 0 ? [] : [`${result.target.label} × ${result.fault} (${result.mode}): ${problems.join(', ')}`];
+  });
+}

@@ -1,5 +1,4 @@
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { hashMaterial } from '../../src/engine/hash.js';
 import { type Claim, createIdempotencyEngine, type IdempotencyEngine, type IdempotencyStore } from '../../src/engine/index.js';
@@ -301,41 +300,10 @@ export async function pool<T>(limit: number, tasks: readonly (() => Promise<T>)[
   return results;
 }
 
-/** A markdown table, for the test output and docs/reliability.md. */
+/** A markdown table, for the test output and docs/reliability.md (scripts/docs-tables.ts). */
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   // At least 3 wide: a markdown delimiter row needs three dashes (and the formatter insists).
   const widths = header.map((cell, column) => Math.max(3, cell.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: readonly string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
   return [line(header), `| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`, ...rows.map(line)].join('\n');
-}
-
-const DOCS = new URL('../../docs/reliability.md', import.meta.url);
-
-/**
- * With IDEMPOTENCY_WRITE_DOCS=1, replaces the part of docs/reliability.md between
- * `<!-- name:start -->` and `<!-- name:end -->` with what this run measured.
- */
-export async function publish(name: string, markdown: string): Promise<void> {
-  if (process.env.IDEMPOTENCY_WRITE_DOCS !== '1') return;
-  // Test files run in parallel workers: one writer at a time, or a section gets lost.
-  const lock = new URL('../../docs/.reliability.lock', import.meta.url);
-  for (;;) {
-    try {
-      closeSync(openSync(lock, 'wx'));
-      break;
-    } catch {
-      await sleep(20);
-    }
-  }
-  try {
-    const text = readFileSync(DOCS, 'utf8');
-    const start = `<!-- ${name}:start -->`;
-    const end = `<!-- ${name}:end -->`;
-    const from = text.indexOf(start);
-    const to = text.indexOf(end);
-    if (from < 0 || to < from) throw new Error(`docs/reliability.md has no ${start} ... ${end} section`);
-    writeFileSync(DOCS, `${text.slice(0, from + start.length)}\n${markdown}\n${text.slice(to)}`);
-  } finally {
-    rmSync(lock, { force: true });
-  }
 }
