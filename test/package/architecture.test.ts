@@ -13,7 +13,7 @@ const LEAVES = new Set(['cli', 'cdk']);
 /** Constants and parsers that anything may load: they import nothing of src/. */
 const LEAF_MODULES = ['observability/metric-names.ts', 'engine/http-status.ts'];
 
-const src = new URL('../src/', import.meta.url).pathname;
+const src = new URL('../../src/', import.meta.url).pathname;
 const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter(
   (file) => file.endsWith('.ts') && !file.endsWith('.d.ts'),
 );

@@ -2,9 +2,9 @@ import middy6 from '@middy/core';
 import type { Context } from 'aws-lambda';
 import middy7 from 'middy-core-7';
 import { describe, expect, it } from 'vitest';
-import { hashMaterial } from '../src/engine/hash.js';
-import { InProgressError, idempotency, makeIdempotent } from '../src/index.js';
-import { deferred, lambdaContext, uniqueKey, useStoreFixture } from './support/fixtures.js';
+import { hashMaterial } from '../../src/engine/hash.js';
+import { InProgressError, idempotency, makeIdempotent } from '../../src/index.js';
+import { deferred, lambdaContext, uniqueKey, useStoreFixture } from '../support/fixtures.js';
 
 const fixture = useStoreFixture();
 

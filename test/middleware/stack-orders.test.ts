@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { IdempotencyStore } from '../src/engine/index.js';
-import type { HttpEvent } from '../src/index.js';
-import { httpShapes, withBody, withHeader, withKey } from './http/http-events.js';
-import { deferred, lambdaContext, uniqueKey } from './support/fixtures.js';
-import { MemoryStore } from './support/memory-store.js';
+import type { IdempotencyStore } from '../../src/engine/index.js';
+import type { HttpEvent } from '../../src/index.js';
+import { httpShapes, withBody, withHeader, withKey } from '../http/http-events.js';
+import { deferred, lambdaContext, uniqueKey } from '../support/fixtures.js';
+import { MemoryStore } from '../support/memory-store.js';
 import {
   type Adapter,
   adapters,
@@ -12,7 +12,7 @@ import {
   middyMajors,
   recordingStore,
   statusOf,
-} from './support/middy-stacks.js';
+} from '../support/middy-stacks.js';
 
 // Issue 20, item 1: the recommended HTTP stack (@middy/http-json-body-parser, @middy/http-cors,
 // @middy/http-error-handler, @middy/validator, and timeoutEarly, which is on by default) in every
@@ -21,7 +21,7 @@ import {
 
 // The store is the in-memory one the contract suite proves faithful to DynamoDB and Valkey: what
 // is under test is the middleware's reading of Middy, in 1920 cases, not the store's conditions
-// (test/middy-error-handlers.test.ts runs the same seams against dynalite).
+// (test/middleware/error-handlers.test.ts runs the same seams against dynalite).
 const memoryStore = new MemoryStore();
 
 const layers = ['json-body-parser', 'cors', 'http-error-handler', 'validator', 'idempotency'] as const;

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashMaterial } from '../src/engine/hash.js';
+import { hashMaterial } from '../../../src/engine/hash.js';
 import {
   CorruptRecordError,
   DynamoDBStore,
@@ -9,9 +9,9 @@ import {
   makeIdempotent,
   ResultTooLargeError,
   StoreError,
-} from '../src/index.js';
-import { createTable, endpoint, type TestTable, testClient } from './support/dynamodb.js';
-import { transportOptions, uniqueKey, useStoreFixture, warningSink } from './support/fixtures.js';
+} from '../../../src/index.js';
+import { createTable, endpoint, type TestTable, testClient } from '../../support/dynamodb.js';
+import { transportOptions, uniqueKey, useStoreFixture, warningSink } from '../../support/fixtures.js';
 
 const fixture = useStoreFixture();
 

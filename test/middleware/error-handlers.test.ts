@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type HttpEvent, idempotency } from '../src/index.js';
-import { httpShapes, withBody, withHeader, withKey } from './http/http-events.js';
-import { deferred, lambdaContext, uniqueKey, useStoreFixture } from './support/fixtures.js';
+import { type HttpEvent, idempotency } from '../../src/index.js';
+import { httpShapes, withBody, withHeader, withKey } from '../http/http-events.js';
+import { deferred, lambdaContext, uniqueKey, useStoreFixture } from '../support/fixtures.js';
 import {
   adapters,
   type Chain,
@@ -10,7 +10,7 @@ import {
   middyMajors,
   recordingStore,
   statusOf,
-} from './support/middy-stacks.js';
+} from '../support/middy-stacks.js';
 
 // Issue 20, item 1: Middy resets `request.response` and then lets every error handler assign it.
 // Whatever the middlewares around it do, the record holds the handler's own result, or nothing.

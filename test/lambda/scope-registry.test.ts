@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
-import { hashMaterial } from '../src/engine/hash.js';
-import { DynamoDBStore, IdempotencyConfigError, idempotency, idempotentBatch, makeIdempotent } from '../src/index.js';
-import { lambdaContext, uniqueKey, useStoreFixture } from './support/fixtures.js';
+import { hashMaterial } from '../../src/engine/hash.js';
+import { DynamoDBStore, IdempotencyConfigError, idempotency, idempotentBatch, makeIdempotent } from '../../src/index.js';
+import { lambdaContext, uniqueKey, useStoreFixture } from '../support/fixtures.js';
 
 const fixture = useStoreFixture();
 

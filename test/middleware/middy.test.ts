@@ -2,8 +2,8 @@ import middy6 from '@middy/core';
 import type { Context } from 'aws-lambda';
 import middy7 from 'middy-core-7';
 import { describe, expect, it } from 'vitest';
-import { type IdempotencyOptions, InProgressError, idempotency } from '../src/index.js';
-import { deferred, lambdaContext, uniqueKey, useStoreFixture } from './support/fixtures.js';
+import { type IdempotencyOptions, InProgressError, idempotency } from '../../src/index.js';
+import { deferred, lambdaContext, uniqueKey, useStoreFixture } from '../support/fixtures.js';
 
 interface OrderEvent {
   orderId: string;

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import type { IdempotencyStore } from '../src/engine/index.js';
-import { InProgressError, MissingIdempotencyKeyError, makeIdempotent, ResultNotSerializableError } from '../src/index.js';
-import { deferred, lambdaContext, uniqueKey, useStoreFixture, warningSink } from './support/fixtures.js';
+import type { IdempotencyStore } from '../../src/engine/index.js';
+import { InProgressError, MissingIdempotencyKeyError, makeIdempotent, ResultNotSerializableError } from '../../src/index.js';
+import { deferred, lambdaContext, uniqueKey, useStoreFixture, warningSink } from '../support/fixtures.js';
 
 const fixture = useStoreFixture();
 

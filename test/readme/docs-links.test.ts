@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 // directory exists, and an anchor names a heading of the page it points to. Renaming a page, a heading
 // or a source file then fails here instead of leaving a dead link for a reader to find.
 
-const root = fileURLToPath(new URL('../', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const repository = (
   JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { repository: { url: string } }
 ).repository.url

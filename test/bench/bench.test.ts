@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { QUICK_CONFIG } from '../bench/config.js';
-import { evaluateCondition } from '../bench/double/expressions.js';
-import { itemSize, numberSize, strongReadUnits, writeUnits } from '../bench/item-size.js';
-import { evaluateTargets, renderMarkdown } from '../bench/report/markdown.js';
-import { renderLatencySvg } from '../bench/report/svg.js';
-import { runBenchmark } from '../bench/run.js';
-import { endpoint } from './support/dynamodb.js';
+import { QUICK_CONFIG } from '../../bench/config.js';
+import { evaluateCondition } from '../../bench/double/expressions.js';
+import { itemSize, numberSize, strongReadUnits, writeUnits } from '../../bench/item-size.js';
+import { evaluateTargets, renderMarkdown } from '../../bench/report/markdown.js';
+import { renderLatencySvg } from '../../bench/report/svg.js';
+import { runBenchmark } from '../../bench/run.js';
+import { endpoint } from '../support/dynamodb.js';
 
 describe('bench: DynamoDB item size and capacity rules', () => {
   it('counts attribute names, UTF-8 bytes, significant digits and container overhead', () => {

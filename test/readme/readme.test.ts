@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshContext, sampleEvent } from './batch/support.js';
-import { createTable, endpoint, type TestTable, testClient } from './support/dynamodb.js';
-import { lambdaContext, uniqueKey } from './support/fixtures.js';
+import { freshContext, sampleEvent } from '../batch/support.js';
+import { createTable, endpoint, type TestTable, testClient } from '../support/dynamodb.js';
+import { lambdaContext, uniqueKey } from '../support/fixtures.js';
 
-const root = new URL('../', import.meta.url);
+const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
 const readme = read('README.md');
 const packageJson = JSON.parse(read('package.json')) as {
@@ -78,7 +78,7 @@ describe('README and docs/', () => {
     expect(missing).toEqual([]);
   });
 
-  // Whether each link resolves (file and heading) is test/docs-links.test.ts's job.
+  // Whether each link resolves (file and heading) is test/readme/docs-links.test.ts's job.
   it('links with absolute URLs only, so every link works on the npm page', () => {
     const relative = linkTargets(readme).filter((target) => !/^https:\/\//.test(target));
     expect(relative).toEqual([]);
@@ -102,7 +102,7 @@ describe('the examples, run as written', () => {
   });
 
   it('the Middy handler: a retry replays the first result', async () => {
-    const { handler } = await import('./readme/handler.js');
+    const { handler } = await import('./handler.js');
     const event = { orderId: uniqueKey(), amount: 2500 };
 
     const first = await handler(event, lambdaContext());
@@ -112,13 +112,13 @@ describe('the examples, run as written', () => {
   });
 
   it('the anonymous wrapped handler: a retry replays the first result', async (test) => {
-    const loaded = await import('./readme/wrapper-handler.js').catch((error: unknown) => error);
+    const loaded = await import('./wrapper-handler.js').catch((error: unknown) => error);
     if (loaded instanceof Error && loaded.message.includes('makeIdempotent needs a named function or the "keyPrefix" option')) {
       // Anonymous handlers come with the engine branch of issue 11; until it is merged, the wrapper refuses them.
       test.skip('anonymous handlers need the engine change of issue 11');
     }
     if (loaded instanceof Error) throw loaded;
-    const { handler } = loaded as typeof import('./readme/wrapper-handler.js');
+    const { handler } = loaded as typeof import('./wrapper-handler.js');
     const event = { orderId: uniqueKey(), amount: 2500 };
 
     const first = await handler(event, lambdaContext());
@@ -128,7 +128,7 @@ describe('the examples, run as written', () => {
   });
 
   it('the HTTP example: a retry gets the same payment, marked as replayed', async () => {
-    const { handler } = await import('./readme/http-example.js');
+    const { handler } = await import('./http-example.js');
     const event = JSON.parse(read('events/http/http-api.json')) as APIGatewayProxyEventV2;
     event.headers['idempotency-key'] = uniqueKey();
 
@@ -142,7 +142,7 @@ describe('the examples, run as written', () => {
   });
 
   it('the SQS example: a redelivered batch and a duplicate message post nothing twice', async () => {
-    const { handler, ledger } = await import('./readme/batch-example.js');
+    const { handler, ledger } = await import('./batch-example.js');
     const event = sampleEvent<SQSEvent>('sqs');
     event.Records.push(structuredClone(event.Records[0] as SQSRecord));
     const context = freshContext();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { hashMaterial } from '../src/engine/hash.js';
+import { hashMaterial } from '../../src/engine/hash.js';
 import {
   DynamoDBStore,
   InProgressError,
@@ -13,11 +13,11 @@ import {
   ResultNotSerializableError,
   ResultTooLargeError,
   StoreError,
-} from '../src/index.js';
-import { countCommands, testClient } from './support/dynamodb.js';
-import { FaultyHttpHandler } from './support/faulty-http-handler.js';
-import { deferred, lambdaContext, manualClock, uniqueKey, useStoreFixture, warningSink } from './support/fixtures.js';
-import { emulateReturnedOldItem } from './support/return-old-item.js';
+} from '../../src/index.js';
+import { countCommands, testClient } from '../support/dynamodb.js';
+import { FaultyHttpHandler } from '../support/faulty-http-handler.js';
+import { deferred, lambdaContext, manualClock, uniqueKey, useStoreFixture, warningSink } from '../support/fixtures.js';
+import { emulateReturnedOldItem } from '../support/return-old-item.js';
 
 interface Order {
   orderId: string;
