@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Usage: .ci/summarize-tests <major>...
 // One "nodeN: P passed, F failed" line per runtime from test-results/nodeN.json (followed by indented
-// "not run" lines naming the skipped tests' suites, whose titles give the reason), then the total as the
+// "not run" lines naming the skipped tests' suites, whose titles give the reason, and "failed" lines naming
+// each failed test with the first line of its error), then the total as the
 // last line. Exits non-zero when a runtime's report is missing, has a failure, or ran no tests.
 const fs = require('node:fs');
 const path = require('node:path');
+
+const firstLine = (text) => (text ?? '').split('\n')[0].slice(0, 300);
 
 let passed = 0;
 let failed = 0;
@@ -31,6 +34,16 @@ for (const major of process.argv.slice(2)) {
     }
   }
   for (const [group, count] of notRun) console.log(`  not run on node${major}: ${count} × ${group}`);
+  // The failures by name, so the record of a run says which test failed without its full log.
+  for (const file of report.testResults) {
+    const where = path.relative(path.join(__dirname, '..'), file.name);
+    const failures = file.assertionResults.filter((test) => test.status === 'failed');
+    if (file.status === 'failed' && failures.length === 0) console.log(`  failed on node${major}: ${where} (did not load: ${firstLine(file.message)})`);
+    for (const test of failures) {
+      const title = [...test.ancestorTitles, test.title].join(' > ');
+      console.log(`  failed on node${major}: ${where} > ${title}: ${firstLine(test.failureMessages?.[0])}`);
+    }
+  }
   passed += report.numPassedTests;
   failed += runtimeFailed;
   if (runtimeFailed > 0 || report.numPassedTests === 0 || report.success === false) ok = false;
