@@ -38,9 +38,9 @@ const shownFiles = [
   ['docs/http.md', 'test/readme/http-example.ts'],
   ['docs/batches.md', 'test/readme/batch-example.ts'],
   ['docs/valkey.md', 'samples/valkey/valkey-glide.ts'],
-  ['docs/valkey.md', 'test/stores/valkey-recipes/valkey-glide.ts'],
-  ['docs/valkey.md', 'test/stores/valkey-recipes/ioredis.ts'],
-  ['docs/valkey.md', 'test/stores/valkey-recipes/node-redis.ts'],
+  ['docs/valkey.md', 'test/stores/valkey/recipes/valkey-glide.ts'],
+  ['docs/valkey.md', 'test/stores/valkey/recipes/ioredis.ts'],
+  ['docs/valkey.md', 'test/stores/valkey/recipes/node-redis.ts'],
   ['docs/valkey.md', 'infra/valkey-bundling.ts'],
 ] as const;
 

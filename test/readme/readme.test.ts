@@ -78,7 +78,7 @@ describe('README and docs/', () => {
     expect(missing).toEqual([]);
   });
 
-  // Whether each link resolves (file and heading) is test/readme/docs-links.test.ts's job.
+  // Whether each link resolves (file and heading) is test/docs/links.test.ts's job.
   it('links with absolute URLs only, so every link works on the npm page', () => {
     const relative = linkTargets(readme).filter((target) => !/^https:\/\//.test(target));
     expect(relative).toEqual([]);

@@ -4,7 +4,7 @@ import { clusterAvailability, type RedisCluster, startRedisCluster } from '../su
 import { titled } from '../support/redis-server.js';
 import { CLIENT_LIBRARIES, countingClient } from '../support/valkey-clients.js';
 import { storeContract } from './contract.js';
-import { connectByRecipe } from './valkey-recipes.js';
+import { connectByRecipe } from './valkey/recipes.js';
 
 /**
  * The store contract against a real Redis Cluster (3 primaries, 3 replicas on loopback), once per

@@ -67,7 +67,7 @@ export async function connectClient(library: ClientLibrary, url: string, options
 
 /**
  * Connects a cluster client of `library` to the seed nodes with the settings of docs/valkey.md's
- * recipes (test/stores/valkey-recipes/), with a command timeout of the test's choosing.
+ * recipes (test/stores/valkey/recipes/), with a command timeout of the test's choosing.
  */
 export async function connectClusterClient(
   library: ClientLibrary,

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashMaterial } from '../../src/engine/hash.js';
-import { InProgressError, makeIdempotent, StoreError } from '../../src/index.js';
-import { ValkeyStore } from '../../src/stores/valkey/index.js';
-import { type RedisServer, redisAvailability, startRedisServer, titled } from '../support/redis-server.js';
-import { TcpFaultProxy } from '../support/tcp-fault-proxy.js';
-import { CLIENT_LIBRARIES, type ConnectedClient, connectClient, untilReachable } from '../support/valkey-clients.js';
+import { hashMaterial } from '../../../src/engine/hash.js';
+import { InProgressError, makeIdempotent, StoreError } from '../../../src/index.js';
+import { ValkeyStore } from '../../../src/stores/valkey/index.js';
+import { type RedisServer, redisAvailability, startRedisServer, titled } from '../../support/redis-server.js';
+import { TcpFaultProxy } from '../../support/tcp-fault-proxy.js';
+import { CLIENT_LIBRARIES, type ConnectedClient, connectClient, untilReachable } from '../../support/valkey-clients.js';
 
 /**
  * The faults a Valkey store meets, on a server these tests own (they restart it, flush its script

@@ -4,12 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeIdempotent, StoreError } from '../../src/index.js';
-import { ValkeyStore } from '../../src/stores/valkey/index.js';
-import { clusterAvailability, type RedisCluster, startRedisCluster } from '../support/redis-cluster.js';
-import { type RedisServer, redisAvailability, startRedisServer, titled } from '../support/redis-server.js';
-import { CLIENT_LIBRARIES, destroyNodeRedis, untilReachable } from '../support/valkey-clients.js';
-import { connectByRecipe, type RecipeClient, type Topology } from './valkey-recipes.js';
+import { makeIdempotent, StoreError } from '../../../src/index.js';
+import { ValkeyStore } from '../../../src/stores/valkey/index.js';
+import { clusterAvailability, type RedisCluster, startRedisCluster } from '../../support/redis-cluster.js';
+import { type RedisServer, redisAvailability, startRedisServer, titled } from '../../support/redis-server.js';
+import { CLIENT_LIBRARIES, destroyNodeRedis, untilReachable } from '../../support/valkey-clients.js';
+import { connectByRecipe, type RecipeClient, type Topology } from './recipes.js';
 
 /**
  * A store whose server is unreachable fails every invocation fast with a StoreError, for every

@@ -1,9 +1,9 @@
 import type { DurableContext, DurableLambdaHandler } from '@aws/durable-execution-sdk-js';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { hashMaterial } from '../../src/engine/hash.js';
-import { IdempotencyConfigError, idempotency, makeIdempotent } from '../../src/index.js';
-import { uniqueKey } from '../support/fixtures.js';
+import { hashMaterial } from '../../../src/engine/hash.js';
+import { IdempotencyConfigError, idempotency, makeIdempotent } from '../../../src/index.js';
+import { uniqueKey } from '../../support/fixtures.js';
 import { durableSdkRuns, useDurableEnvironment } from './support.js';
 
 type DurableLambda = DurableLambdaHandler;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { type StoreFixture, useStoreFixture } from '../support/fixtures.js';
+import { type StoreFixture, useStoreFixture } from '../../support/fixtures.js';
 
 // The durable SDK, its local runner and Middy 7's durable mode declare Node >= 22: loaded only there.
 const nodeMajor = Number(process.versions.node.split('.')[0]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createIdempotencyEngine } from '../../src/engine/index.js';
-import { IdempotencyConfigError, InProgressError } from '../../src/index.js';
-import { uniqueKey, useStoreFixture } from '../support/fixtures.js';
+import { createIdempotencyEngine } from '../../../src/engine/index.js';
+import { IdempotencyConfigError, InProgressError } from '../../../src/index.js';
+import { uniqueKey, useStoreFixture } from '../../support/fixtures.js';
 
 // The engine's side of durable executions, on every runtime: no durable SDK involved.
 const fixture = useStoreFixture();

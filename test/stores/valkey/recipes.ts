@@ -1,10 +1,10 @@
 import { Logger } from '@valkey/valkey-glide';
-import type { ValkeyClient } from '../../src/stores/valkey/index.js';
-import { type ClientLibrary, destroyNodeRedis } from '../support/valkey-clients.js';
-import * as ioredis from './valkey-recipes/ioredis.js';
-import * as iovalkey from './valkey-recipes/iovalkey.js';
-import * as nodeRedis from './valkey-recipes/node-redis.js';
-import * as glide from './valkey-recipes/valkey-glide.js';
+import type { ValkeyClient } from '../../../src/stores/valkey/index.js';
+import { type ClientLibrary, destroyNodeRedis } from '../../support/valkey-clients.js';
+import * as ioredis from './recipes/ioredis.js';
+import * as iovalkey from './recipes/iovalkey.js';
+import * as nodeRedis from './recipes/node-redis.js';
+import * as glide from './recipes/valkey-glide.js';
 
 /** Where a recipe connects: a standalone server, or one seed node of a cluster. */
 export type Topology = 'standalone' | 'cluster';
@@ -17,7 +17,7 @@ export interface RecipeClient {
 
 /**
  * Connects a client of `library` with the recipe docs/valkey.md shows for it (the files in
- * valkey-recipes/, shown there verbatim), without TLS (the local servers have none).
+ * recipes/, shown there verbatim), without TLS (the local servers have none).
  */
 export async function connectByRecipe(
   library: ClientLibrary,

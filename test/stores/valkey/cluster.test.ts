@@ -3,17 +3,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashMaterial } from '../../src/engine/hash.js';
-import { makeIdempotent } from '../../src/index.js';
-import { toConnection } from '../../src/stores/valkey/connection.js';
-import { ValkeyStore } from '../../src/stores/valkey/index.js';
-import { CLAIM, COMPLETE, EVICT, RELEASE } from '../../src/stores/valkey/scripts.js';
-import { pool } from '../reliability/harness.js';
-import { lambdaContext } from '../support/fixtures.js';
-import { clusterAvailability, type RedisCluster, startRedisCluster } from '../support/redis-cluster.js';
-import { titled } from '../support/redis-server.js';
-import { CLIENT_LIBRARIES, type ClientLibrary } from '../support/valkey-clients.js';
-import { connectByRecipe, type RecipeClient } from './valkey-recipes.js';
+import { hashMaterial } from '../../../src/engine/hash.js';
+import { makeIdempotent } from '../../../src/index.js';
+import { toConnection } from '../../../src/stores/valkey/connection.js';
+import { ValkeyStore } from '../../../src/stores/valkey/index.js';
+import { CLAIM, COMPLETE, EVICT, RELEASE } from '../../../src/stores/valkey/scripts.js';
+import { pool } from '../../reliability/harness.js';
+import { lambdaContext } from '../../support/fixtures.js';
+import { clusterAvailability, type RedisCluster, startRedisCluster } from '../../support/redis-cluster.js';
+import { titled } from '../../support/redis-server.js';
+import { CLIENT_LIBRARIES, type ClientLibrary } from '../../support/valkey-clients.js';
+import { connectByRecipe, type RecipeClient } from './recipes.js';
 
 /**
  * What cluster mode asks of the store beyond the contract: every command and every script touches

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashMaterial } from '../../src/engine/hash.js';
-import { makeIdempotent, StoreError } from '../../src/index.js';
-import { toConnection, type ValkeyConnection } from '../../src/stores/valkey/connection.js';
-import { ValkeyStore } from '../../src/stores/valkey/index.js';
-import { CLAIM, COMPLETE, RELEASE } from '../../src/stores/valkey/scripts.js';
-import { type RedisServer, redisAvailability, startRedisServer, titled } from '../support/redis-server.js';
-import { type ConnectedClient, connectClient } from '../support/valkey-clients.js';
+import { hashMaterial } from '../../../src/engine/hash.js';
+import { makeIdempotent, StoreError } from '../../../src/index.js';
+import { toConnection, type ValkeyConnection } from '../../../src/stores/valkey/connection.js';
+import { ValkeyStore } from '../../../src/stores/valkey/index.js';
+import { CLAIM, COMPLETE, RELEASE } from '../../../src/stores/valkey/scripts.js';
+import { type RedisServer, redisAvailability, startRedisServer, titled } from '../../support/redis-server.js';
+import { type ConnectedClient, connectClient } from '../../support/valkey-clients.js';
 
 /**
  * What the store writes (one string per record, compressed only above its threshold) and how a

@@ -2,9 +2,9 @@ import type { DurableContext, DurableLambdaHandler } from '@aws/durable-executio
 import type { LocalDurableTestRunner as LocalRunner } from '@aws/durable-execution-sdk-js-testing';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { hashMaterial } from '../../src/engine/hash.js';
-import { DynamoDBStore, IdempotencyConfigError, InProgressError, makeIdempotent } from '../../src/index.js';
-import { deferred, uniqueKey } from '../support/fixtures.js';
+import { hashMaterial } from '../../../src/engine/hash.js';
+import { DynamoDBStore, IdempotencyConfigError, InProgressError, makeIdempotent } from '../../../src/index.js';
+import { deferred, uniqueKey } from '../../support/fixtures.js';
 import { durableSdkRuns, useDurableEnvironment } from './support.js';
 
 type DurableLambda = DurableLambdaHandler;
