@@ -12,8 +12,7 @@
  * depend on the machine.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-
-const DOCS = new URL('../docs/reliability.md', import.meta.url);
+import { RELIABILITY_PAGE as DOCS, replaceSection } from '../test/reliability/docs-sections.js';
 
 // What test/vitest.config.ts gives the tests: a Region, and credentials a local endpoint accepts.
 process.env.AWS_REGION ??= 'us-east-1';
@@ -158,16 +157,6 @@ async function withFixture(render: (fixture: Awaited<ReturnType<typeof storeFixt
   } finally {
     await fixture.close();
   }
-}
-
-/** `text` with the part between the section's markers replaced by `markdown`. */
-function replaceSection(text: string, name: string, markdown: string): string {
-  const start = `<!-- ${name}:start -->`;
-  const end = `<!-- ${name}:end -->`;
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`docs/reliability.md has no ${start} ... ${end} section`);
-  return `${text.slice(0, from + start.length)}\n${markdown}\n${text.slice(to)}`;
 }
 
 const asked = process.argv.slice(2);

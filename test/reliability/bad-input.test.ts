@@ -1,17 +1,57 @@
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { IdempotencyError, UnsupportedEventError } from '../../src/index.js';
 import { headersOf, withCaller, withHeader, withKey } from '../http/http-events.js';
 import { useStoreFixture } from '../support/fixtures.js';
-import { CASES, expectedExecutions, runCase, runValidKey, VALID_KEYS } from './bad-input-cases.js';
-import { BATCH_CASES, runBatchCase, runUnsupportedBatch } from './batch-bad-input-cases.js';
-import { HTTP_CASES, httpApi, httpEndpoint, runHttpCase } from './http-bad-input-cases.js';
+import {
+  CASES,
+  CASES_HEADER,
+  caseRow,
+  expectedExecutions,
+  runCase,
+  runValidKey,
+  VALID_KEYS,
+  VALID_KEYS_HEADER,
+  validKeyRow,
+} from './bad-input-cases.js';
+import {
+  BATCH_CASES,
+  BATCH_CASES_HEADER,
+  batchCaseRow,
+  runBatchCase,
+  runUnsupportedBatch,
+  unsupportedBatchRow,
+} from './batch-bad-input-cases.js';
+import { RELIABILITY_PAGE, sectionOf } from './docs-sections.js';
+import { markdownTable } from './harness.js';
+import { HTTP_CASES, HTTP_CASES_HEADER, httpApi, httpCaseRow, httpEndpoint, runHttpCase } from './http-bad-input-cases.js';
 
 // Bad input of every kind, one test per case (the cases, and the tables scripts/docs-tables.ts
-// renders from them into docs/reliability.md, are in the *-cases.ts modules beside this file).
+// renders from them into docs/reliability.md, are in the *-cases.ts modules beside this file). Each
+// group ends with a check that the page's table is the one its passing cases render: it reads the
+// page, never writes it (`npm run docs:tables -- <section>` does).
 
 const fixture = useStoreFixture();
+const page = readFileSync(RELIABILITY_PAGE, 'utf8');
+
+/** Checks section `name` of docs/reliability.md against the rows the group's passing cases rendered. */
+function expectPageShows(
+  context: TestContext,
+  name: string,
+  header: readonly string[],
+  rows: readonly string[][],
+  cases: number,
+) {
+  const rendered = rows.filter(Boolean).length;
+  if (rendered < cases) context.skip(`${cases - rendered} of the ${cases} cases did not run or failed: no table to compare`);
+  expect(
+    sectionOf(page, name),
+    `docs/reliability.md's "${name}" table is not what the cases give: run npm run docs:tables -- ${name}`,
+  ).toBe(markdownTable(header, rows));
+}
 
 describe(`bad input: ${CASES.length} cases, each a typed error naming the problem, nothing written wrongly`, () => {
+  const rows: string[][] = [];
   for (const [index, testCase] of CASES.entries()) {
     it(`#${index + 1} ${testCase.category}: ${testCase.input}`, async () => {
       const outcome = await runCase(fixture, testCase, index + 1);
@@ -23,8 +63,13 @@ describe(`bad input: ${CASES.length} cases, each a typed error naming the proble
       expect(outcome.table).toBe(testCase.after);
       // Unstorable results ran once; the payload case ran once for its first, valid call.
       expect(outcome.executions).toBe(expectedExecutions(testCase));
+      rows[index] = caseRow(testCase, index + 1, outcome);
     });
   }
+
+  it('docs/reliability.md shows these results', (context) => {
+    expectPageShows(context, 'bad-input', CASES_HEADER, rows, CASES.length);
+  });
 
   it('covers at least 25 kinds of bad input', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(25);
@@ -32,6 +77,7 @@ describe(`bad input: ${CASES.length} cases, each a typed error naming the proble
 });
 
 describe('keys that are huge, unicode or binary are valid: each maps to its own short record id and replays', () => {
+  const rows: string[][] = [];
   for (const [index, key] of VALID_KEYS.entries()) {
     it(key.input, async () => {
       const outcome = await runValidKey(fixture, key, index + 1);
@@ -41,11 +87,17 @@ describe('keys that are huge, unicode or binary are valid: each maps to its own 
       expect(outcome.executions).toBe(2);
       expect(outcome.records).toBe(2);
       expect(outcome.idLength).toBeLessThan(64);
+      rows[index] = validKeyRow(key, outcome);
     });
   }
+
+  it('docs/reliability.md shows these results', (context) => {
+    expectPageShows(context, 'valid-keys', VALID_KEYS_HEADER, rows, VALID_KEYS.length);
+  });
 });
 
 describe(`HTTP: ${HTTP_CASES.length} bad headers and header tricks, each a clear problem response or typed error`, () => {
+  const rows: string[][] = [];
   for (const [index, testCase] of HTTP_CASES.entries()) {
     it(`#${index + 1} ${testCase.input}`, async () => {
       const outcome = await runHttpCase(fixture, testCase, index + 1);
@@ -56,8 +108,13 @@ describe(`HTTP: ${HTTP_CASES.length} bad headers and header tricks, each a clear
       expect(outcome.headers).toMatchObject(testCase.headers ?? {});
       expect(outcome.table).toBe(testCase.after);
       expect(outcome.records).toBe(testCase.records);
+      rows[index] = httpCaseRow(testCase, index + 1, outcome);
     });
   }
+
+  it('docs/reliability.md shows these results', (context) => {
+    expectPageShows(context, 'http-bad-input', HTTP_CASES_HEADER, rows, HTTP_CASES.length);
+  });
 
   it('header spellings that are the same key, and callers that are not', async () => {
     const endpoint = httpEndpoint(fixture.store, 'http-same-key');
@@ -74,6 +131,7 @@ describe(`HTTP: ${HTTP_CASES.length} bad headers and header tricks, each a clear
 });
 
 describe(`SQS batch: ${BATCH_CASES.length} bad records, each reported alone with a typed error; the rest run`, () => {
+  const rows: string[][] = [];
   for (const [index, testCase] of BATCH_CASES.entries()) {
     it(`#${index + 1} ${testCase.input}`, async () => {
       const outcome = await runBatchCase(fixture, testCase, index + 1);
@@ -85,10 +143,17 @@ describe(`SQS batch: ${BATCH_CASES.length} bad records, each reported alone with
       if (testCase.error !== 'Error') expect(outcome.error).toBeInstanceOf(IdempotencyError);
       // Only the good record is stored; a failed handler's claim was released.
       expect(outcome.statuses).toEqual(['COMPLETED']);
+      rows[index] = batchCaseRow(testCase, index + 1, outcome);
     });
   }
 
   it(`#${BATCH_CASES.length + 1} an event that is not a batch fails the whole invocation with UnsupportedEventError`, async () => {
-    expect(await runUnsupportedBatch(fixture)).toBeInstanceOf(UnsupportedEventError);
+    const error = await runUnsupportedBatch(fixture);
+    expect(error).toBeInstanceOf(UnsupportedEventError);
+    rows[BATCH_CASES.length] = unsupportedBatchRow(BATCH_CASES.length + 1, error);
+  });
+
+  it('docs/reliability.md shows these results', (context) => {
+    expectPageShows(context, 'batch-bad-input', BATCH_CASES_HEADER, rows, BATCH_CASES.length + 1);
   });
 });
