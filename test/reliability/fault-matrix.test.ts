@@ -20,7 +20,7 @@ const TARGETS: readonly Target[] = [
   { label: 'fallback GetItem (duplicate)', operation: 'GetItem', step: 'B', fallbackRead: true },
 ];
 const FAULTS: readonly FaultKind[] = ['throttle', 'server-error', 'slow-response', 'late-request', 'lost-response', 'reset'];
-const HARNESS = { timeoutMs: 250, delayMs: 600 } as const;
+const HARNESS = { timeoutMs: 1_000, delayMs: 1_500 } as const;
 /** The targets whose request the harness's endpoint sends; a fault on a request never sent tests nothing. */
 function sentBy(endpoint: Harness, targets: readonly Target[]): readonly Target[] {
   return targets.filter((target) => !(target.fallbackRead && endpoint.returnsItemOnConditionFailure));
