@@ -29,7 +29,7 @@ export const FAULTS: readonly FaultKind[] = [
   'lost-response',
   'reset',
 ];
-export const HARNESS = { timeoutMs: 250, delayMs: 600 } as const;
+export const HARNESS = { timeoutMs: 1_000, delayMs: 1_500 } as const;
 /** The targets whose request the harness's endpoint sends; a fault on a request never sent tests nothing. */
 export function sentBy(endpoint: Harness, targets: readonly Target[]): readonly Target[] {
   return targets.filter((target) => !(target.fallbackRead && endpoint.returnsItemOnConditionFailure));
