@@ -38,7 +38,8 @@ for (const major of process.argv.slice(2)) {
   for (const file of report.testResults) {
     const where = path.relative(path.join(__dirname, '..'), file.name);
     const failures = file.assertionResults.filter((test) => test.status === 'failed');
-    if (file.status === 'failed' && failures.length === 0) console.log(`  failed on node${major}: ${where} (did not load: ${firstLine(file.message)})`);
+    if (file.status === 'failed' && failures.length === 0)
+      console.log(`  failed on node${major}: ${where} (did not load: ${firstLine(file.message)})`);
     for (const test of failures) {
       const title = [...test.ancestorTitles, test.title].join(' > ');
       console.log(`  failed on node${major}: ${where} > ${title}: ${firstLine(test.failureMessages?.[0])}`);
