@@ -122,7 +122,11 @@ export class StoreError extends IdempotencyError {
 
   constructor(
     message: string,
-    /** Which request failed, as the store names it (the DynamoDB store: `PutItem`, `GetItem`, `UpdateItem`, `DeleteItem`). */
+    /**
+     * Which request failed, as the store names it (the DynamoDB store: `PutItem`, `GetItem`,
+     * `UpdateItem`, `DeleteItem`); as the engine names it (`claim`, `get`, `complete`, `release`)
+     * when the engine gave up on the request (`storeTimeoutMs`) or the open circuit did not send it.
+     */
     readonly operation: string,
     options?: IdempotencyErrorOptions & {
       /** An outage rather than a refusal (see {@link StoreError}). Default false. */

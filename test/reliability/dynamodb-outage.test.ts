@@ -18,11 +18,12 @@ import {
 import { emfMetrics, type IdempotencyOutcome } from '../../src/observability/index.js';
 import { headersOf, httpShapes, withBody, withKey } from '../http/http-events.js';
 import { createTable, endpoint, type TestTable, testClient } from '../support/dynamodb.js';
+import { faultClient } from '../support/fault-client.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { lambdaContext } from '../support/fixtures.js';
 
 /**
- * DynamoDB (dynalite, through the store's own lean transport) refusing connections, hanging and
+ * DynamoDB (dynalite, through the store's own lean transport, and through an AWS SDK client) refusing connections, hanging and
  * throttling, under both answers to `whenStoreUnavailable`: fail closed fails the invocation with
  * an unavailable StoreError and runs nothing; fail open runs the handler without idempotency and
  * says so. When the store returns, nothing was written, released or replayed wrongly.
@@ -51,16 +52,26 @@ beforeAll(async () => {
   proxy = await new FaultProxy({ upstream: endpoint(), delayMs: HANG_MS }).start();
   port = Number(new URL(proxy.endpoint).port);
 });
+/** The SDK clients the tests made, destroyed at the end. */
+const clients: Array<{ destroy(): void }> = [];
 afterAll(async () => {
+  for (const client of clients) client.destroy();
   await proxy.stop();
   await table.drop();
   direct.destroy();
 });
 
-/** A store of its own per test (the circuit is per store object), on the lean transport through the proxy. */
-function storeFor(): DynamoDBStore {
+type Transport = 'lean' | 'sdk';
+
+/** A store of its own per test (the circuit is per store object), through the proxy. */
+function storeFor(transport: Transport = 'lean', tableName = table.name): DynamoDBStore {
+  if (transport === 'sdk') {
+    const client = faultClient(proxy.endpoint, { maxAttempts: 2, timeoutMs: 5_000 });
+    clients.push(client);
+    return new DynamoDBStore({ tableName, client });
+  }
   return new DynamoDBStore({
-    tableName: table.name,
+    tableName,
     endpoint: proxy.endpoint,
     maxAttempts: 2,
     retryBaseDelayMs: 5,
@@ -105,7 +116,7 @@ async function recordsOf(functionName: string): Promise<Array<{ status: string; 
 }
 
 /** An idempotent function of its own, counting its runs, with every outcome and EMF document kept. */
-function subject(whenStoreUnavailable: 'fail-closed' | 'fail-open') {
+function subject(whenStoreUnavailable: 'fail-closed' | 'fail-open', transport: Transport = 'lean') {
   const functionName = `outage-${randomUUID().slice(0, 8)}`;
   const outcomes: IdempotencyOutcome[] = [];
   const documents: Array<Record<string, unknown>> = [];
@@ -117,7 +128,7 @@ function subject(whenStoreUnavailable: 'fail-closed' | 'fail-open') {
       return `run ${runs}`;
     },
     {
-      store: storeFor(),
+      store: storeFor(transport),
       key: 'id',
       whenStoreUnavailable,
       storeTimeoutMs: STORE_TIMEOUT_MS,
@@ -148,54 +159,81 @@ async function timed<T>(work: Promise<T>): Promise<{ value?: T; error?: unknown;
   }
 }
 
-describe.each(OUTAGES)('DynamoDB %s', (outage) => {
-  it('fail closed (default): an unavailable StoreError, the handler not run; when DynamoDB returns, the retry runs once', async () => {
-    const fn = subject('fail-closed');
-    const bringBack = await takeDown(outage, fn.functionName);
-    const failed = await timed(fn.call('order-1'));
-    await bringBack();
+describe.each(OUTAGES.flatMap((outage) => (['lean', 'sdk'] as const).map((transport) => [outage, transport] as const)))(
+  'DynamoDB %s (%s transport)',
+  (outage, transport) => {
+    it('fail closed (default): an unavailable StoreError, the handler not run; when DynamoDB returns, the retry runs once', async () => {
+      const fn = subject('fail-closed', transport);
+      const bringBack = await takeDown(outage, fn.functionName);
+      const failed = await timed(fn.call('order-1'));
+      await bringBack();
 
-    expect(failed.error).toBeInstanceOf(StoreError);
-    expect(failed.error).toMatchObject({ unavailable: true, operation: 'PutItem' });
-    expect(failed.elapsedMs).toBeLessThan(FAILS_WITHIN_MS);
-    // Ended by the bound on the request (the transport is told it as its deadline), not by the 2 s
-    // hang or the transport's own 5 s timeout.
-    if (outage === 'hanging') expect(failed.elapsedMs).toBeLessThan(STORE_TIMEOUT_MS + 300);
-    expect(fn.runs()).toBe(0);
-    expect(fn.outcomes.map((outcome) => outcome.kind)).toEqual(['store-error']);
+      expect(failed.error).toBeInstanceOf(StoreError);
+      // The lean transport is told the bound and times out itself (PutItem); an SDK client is not, and
+      // the engine gives up on it (claim).
+      const hungOnSdk = outage === 'hanging' && transport === 'sdk';
+      expect(failed.error).toMatchObject({ unavailable: true, operation: hungOnSdk ? 'claim' : 'PutItem' });
+      expect(failed.elapsedMs).toBeLessThan(FAILS_WITHIN_MS);
+      // Ended by the bound on the request (the transport is told it as its deadline), not by the 2 s
+      // hang or the transport's own 5 s timeout.
+      if (outage === 'hanging') expect(failed.elapsedMs).toBeLessThan(STORE_TIMEOUT_MS + 300);
+      expect(fn.runs()).toBe(0);
+      expect(fn.outcomes.map((outcome) => outcome.kind)).toEqual(['store-error']);
 
-    expect(await fn.call('order-1')).toBe('run 1');
-    expect(await fn.call('order-1')).toBe('run 1');
-    expect(fn.runs()).toBe(1);
-    expect(await recordsOf(fn.functionName)).toMatchObject([{ status: 'COMPLETED' }]);
-  });
+      expect(await fn.call('order-1')).toBe('run 1');
+      expect(await fn.call('order-1')).toBe('run 1');
+      expect(fn.runs()).toBe(1);
+      expect(await recordsOf(fn.functionName)).toMatchObject([{ status: 'COMPLETED' }]);
+    });
 
-  it('fail open: the handler runs without idempotency, warned, outcome and EMF StoreUnavailable; nothing of it is stored or replayed', async () => {
-    const fn = subject('fail-open');
-    const bringBack = await takeDown(outage, fn.functionName);
-    const ran = await timed(fn.call('order-1'));
-    await bringBack();
+    it('fail open: the handler runs without idempotency, warned, outcome and EMF StoreUnavailable; nothing of it is stored or replayed', async () => {
+      const fn = subject('fail-open', transport);
+      const bringBack = await takeDown(outage, fn.functionName);
+      const ran = await timed(fn.call('order-1'));
+      await bringBack();
 
-    expect(ran.error).toBeUndefined();
-    expect(ran.value).toBe('run 1');
-    expect(ran.elapsedMs).toBeLessThan(FAILS_WITHIN_MS);
-    expect(fn.warnings).toEqual([expect.stringMatching(/record "outage-\w+#[\w-]+" runs WITHOUT idempotency/)]);
-    expect(fn.outcomes).toMatchObject([{ kind: 'store-unavailable', recordId: expect.stringMatching(/^outage-/) }]);
-    expect(fn.documents).toMatchObject([{ StoreUnavailable: 1 }]);
-    // Nothing of the unprotected run: no record, or (a claim sent before the outage was declared,
-    // applied late) an in-progress claim under a lease no invocation holds, already lapsed.
-    const after = await recordsOf(fn.functionName);
-    if (outage === 'hanging') expect(after).toMatchObject([{ status: 'INPROGRESS' }]);
-    else expect(after).toEqual([]);
-    expect(after[0]?.result).toBeUndefined();
+      expect(ran.error).toBeUndefined();
+      expect(ran.value).toBe('run 1');
+      expect(ran.elapsedMs).toBeLessThan(FAILS_WITHIN_MS);
+      expect(fn.warnings).toEqual([expect.stringMatching(/record "outage-\w+#[\w-]+" runs WITHOUT idempotency/)]);
+      expect(fn.outcomes).toMatchObject([{ kind: 'store-unavailable', recordId: expect.stringMatching(/^outage-/) }]);
+      expect(fn.documents).toMatchObject([{ StoreUnavailable: 1 }]);
+      // Nothing of the unprotected run: no record, or (a claim sent before the outage was declared,
+      // applied late) an in-progress claim under a lease no invocation holds, already lapsed.
+      const after = await recordsOf(fn.functionName);
+      if (outage === 'hanging') expect(after).toMatchObject([{ status: 'INPROGRESS' }]);
+      else expect(after).toEqual([]);
+      expect(after[0]?.result).toBeUndefined();
 
-    // Its duplicate runs again (there is nothing to replay), under a claim of its own, and is stored.
-    expect(await fn.call('order-1')).toBe('run 2');
-    expect(await fn.call('order-1')).toBe('run 2');
-    const stored = await recordsOf(fn.functionName);
-    expect(stored).toMatchObject([{ status: 'COMPLETED' }]);
-    if (outage === 'hanging') expect(stored[0]?.lease).not.toBe(after[0]?.lease);
-    expect(fn.outcomes.map((outcome) => outcome.kind)).toEqual(['store-unavailable', 'executed', 'replayed']);
+      // Its duplicate runs again (there is nothing to replay), under a claim of its own, and is stored.
+      expect(await fn.call('order-1')).toBe('run 2');
+      expect(await fn.call('order-1')).toBe('run 2');
+      const stored = await recordsOf(fn.functionName);
+      expect(stored).toMatchObject([{ status: 'COMPLETED' }]);
+      if (outage === 'hanging') expect(stored[0]?.lease).not.toBe(after[0]?.lease);
+      expect(fn.outcomes.map((outcome) => outcome.kind)).toEqual(['store-unavailable', 'executed', 'replayed']);
+    });
+  },
+);
+
+describe('a refusal that waiting does not heal', () => {
+  it('a missing table fails closed even with fail open: the handler does not run, nothing counts towards the circuit', async () => {
+    let runs = 0;
+    const send = makeIdempotent(
+      async (_event: { id: string }) => {
+        runs++;
+        return 'ran';
+      },
+      { store: storeFor('lean', `missing-${randomUUID()}`), key: 'id', whenStoreUnavailable: 'fail-open', logger: quiet },
+    );
+    for (let index = 0; index < 4; index++) {
+      const error = await send({ id: `order-${index}` }).catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error).toMatchObject({ unavailable: false });
+      // Never "circuit is open": a refusal is an answer of the store.
+      expect((error as Error).message).toMatch(/does not exist/);
+    }
+    expect(runs).toBe(0);
   });
 });
 
