@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeIdempotent, StoreError } from '../../src/index.js';
 import { emfMetrics, type IdempotencyOutcome } from '../../src/observability/index.js';
 import { ValkeyStore } from '../../src/stores/valkey/index.js';
+import { timed } from '../support/fixtures.js';
 import { type RedisServer, redisAvailability, startRedisServer, titled } from '../support/redis-server.js';
 import { untilReachable } from '../support/valkey-clients.js';
 import { connectByRecipe, type RecipeClient } from './valkey-recipes.js';
@@ -103,15 +103,6 @@ describe.skipIf(!availability.available)(titled('Valkey store outages', availabi
     const recipe = await connectByRecipe('ioredis', 'standalone', server.host, server.port);
     // A prefix per test: a record of one cannot answer for another.
     return { recipe, store: new ValkeyStore({ client: recipe.client, keyPrefix: `outage:${randomUUID().slice(0, 8)}:` }) };
-  }
-
-  async function timed<T>(work: Promise<T>): Promise<{ value?: T; error?: unknown; elapsedMs: number }> {
-    const started = performance.now();
-    try {
-      return { value: await work, elapsedMs: performance.now() - started };
-    } catch (error) {
-      return { error, elapsedMs: performance.now() - started };
-    }
   }
 
   describe.each(OUTAGES)('server %s', (outage) => {
