@@ -171,7 +171,8 @@ describe('the bound on each store request', () => {
     const elapsed = performance.now() - started;
     held.open();
     expect(elapsed).toBeGreaterThanOrEqual(250);
-    expect(elapsed).toBeLessThan(400);
+    // Far below storeTimeoutMs (60 s), with room for a loaded machine's late timers.
+    expect(elapsed).toBeLessThan(1_000);
   });
 
   it("hands the store the request's deadline: the bound, or the invocation's end less the reserve", async () => {
