@@ -100,19 +100,53 @@ export class ResultTooLargeError extends UnstorableResultError {
   override name = 'ResultTooLargeError';
 }
 
-/** A request to the persistence layer failed for a reason other than a failed condition. */
+/**
+ * A request to the persistence layer failed for a reason other than a failed condition.
+ *
+ * `unavailable` tells an outage (a connection refused or reset, no answer within the request's
+ * bound, throttling that outlasted the client's retries, a server error or a server too busy to
+ * answer, or the circuit open after consecutive such failures) from a refusal that waiting does
+ * not heal (access denied, a missing table, a key holding another application's data). Only an
+ * outage may fail open (`whenStoreUnavailable: 'fail-open'`) and count towards the circuit. A store
+ * of your own sets it for the failures of its own that an outage causes.
+ */
 export class StoreError extends IdempotencyError {
   /** The error's stable name, the same in every build (minified or not). */
   override name = 'StoreError';
+  /** True when the store was unavailable (an outage), false when it refused the request. */
+  readonly unavailable: boolean;
+  /** The id of the idempotency record the request was about (scope and key hash), when known. */
+  readonly recordId: string | undefined;
+  /** Milliseconds until the open circuit lets a request through again; set when the circuit refused this request. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     message: string,
-    /** Which request failed, as the store names it (the DynamoDB store: `PutItem`, `GetItem`, `UpdateItem`, `DeleteItem`). */
+    /**
+     * Which request failed, as the store names it (the DynamoDB store: `PutItem`, `GetItem`,
+     * `UpdateItem`, `DeleteItem`); as the engine names it (`claim`, `get`, `complete`, `release`)
+     * when the engine gave up on the request (`storeTimeoutMs`) or the open circuit did not send it.
+     */
     readonly operation: string,
-    options?: IdempotencyErrorOptions,
+    options?: IdempotencyErrorOptions & {
+      /** An outage rather than a refusal (see {@link StoreError}). Default false. */
+      readonly unavailable?: boolean;
+      /** The id of the idempotency record the request was about. */
+      readonly recordId?: string;
+      /** Set by the circuit: milliseconds until it lets a request through again. */
+      readonly retryAfterMs?: number;
+    },
   ) {
     super(message, options);
+    this.unavailable = options?.unavailable ?? false;
+    this.recordId = options?.recordId;
+    this.retryAfterMs = options?.retryAfterMs;
   }
+}
+
+/** True for a `StoreError` that reports an outage of the store (see {@link StoreError.unavailable}). */
+export function isStoreUnavailable(error: unknown): error is StoreError {
+  return error instanceof StoreError && error.unavailable;
 }
 
 /** A record in the table does not have the shape this library writes (another tool, manual edits). */

@@ -67,6 +67,11 @@ export interface IdempotencyAlarmOptions {
   readonly resultsNotPersisted?: number;
   /** Alarm when claims left unfinished by timed-out invocations (`ClaimAbandoned`) reach this many. */
   readonly abandonedClaims?: number;
+  /**
+   * Alarm when handlers that ran without idempotency because the store was unavailable
+   * (`StoreUnavailable`, with `whenStoreUnavailable: 'fail-open'`) reach this many (e.g. 1).
+   */
+  readonly storeUnavailable?: number;
   /** Alarm when in-progress refusals exceed this many per minute in 3 of 5 minutes (a retry storm). */
   readonly inProgressRefusalsPerMinute?: number;
   /** Actions for every alarm (an SNS topic action...). */
@@ -127,6 +132,7 @@ export class IdempotencyMonitoring extends Construct {
           title: title('failures'),
           left: [
             metric(OUTCOME_METRICS['store-error']),
+            metric(OUTCOME_METRICS['store-unavailable']),
             metric(OUTCOME_METRICS['lease-lost']),
             metric(OUTCOME_METRICS['result-not-persisted']),
             metric(OUTCOME_METRICS['handler-failed']),
@@ -171,6 +177,12 @@ export class IdempotencyMonitoring extends Construct {
         options.abandonedClaims,
         OUTCOME_METRICS.abandoned,
         'Invocations timed out with their handler still running: the keys stay in progress until their claims expire, then a retry runs the handler again.',
+      ],
+      [
+        'StoreUnavailable',
+        options.storeUnavailable,
+        OUTCOME_METRICS['store-unavailable'],
+        'Handlers ran WITHOUT idempotency because the store was unavailable (fail open): their duplicates may run again. Check the store; the warnings name each record id.',
       ],
     ];
     for (const [name, threshold, metricName, description] of counts) {

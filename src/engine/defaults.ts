@@ -25,3 +25,12 @@ export const DEFAULT_COMPRESSION: CompressionPreference = { aboveBytes: 1024, fa
 export const DEFAULT_WAIT_INITIAL_DELAY_MS = 50;
 /** The longest pause between two reads of a duplicate waiting for its owner. */
 export const DEFAULT_WAIT_MAX_DELAY_MS = 1000;
+/**
+ * The longest one store request may take: an item request answers in milliseconds, and this still
+ * leaves `DynamoDBStore`'s own transport a timed-out attempt and a retry.
+ */
+export const DEFAULT_STORE_TIMEOUT_MS = 5000;
+/** Consecutive availability failures that open the circuit: one slow request is not an outage. */
+export const DEFAULT_CIRCUIT_FAILURE_THRESHOLD = 3;
+/** How long an open circuit spares the store before one request probes it. */
+export const DEFAULT_CIRCUIT_OPEN_MS = 5000;

@@ -12,7 +12,8 @@ export async function beginThenRun<TInput, R>(
   const decision = await begin(request);
   // A replay is the stored form of an earlier R; the serializer is trusted to round-trip it.
   if (decision.kind === 'replay') return decision.value as R;
-  if (decision.kind === 'unkeyed') return handler();
+  // Without a claim (no key, or the store unavailable while failing open) there is nothing to finish.
+  if (decision.kind === 'unkeyed' || decision.kind === 'store-unavailable') return handler();
   let value: R;
   try {
     value = await handler();

@@ -1,3 +1,4 @@
+import type { StoreError } from '../errors.js';
 import type { Claim } from './claim.js';
 
 /** What an adapter knows about one invocation. */
@@ -16,7 +17,10 @@ export interface InvocationRequest<TInput> {
   readonly durableExecutionId?: string;
 }
 
-/** What `begin` decided: replay a stored value, run under a claim the caller must finish, or run without idempotency. */
+/**
+ * What `begin` decided: replay a stored value, run under a claim the caller must finish, or run
+ * without idempotency (no key, or the store unavailable with `whenStoreUnavailable: 'fail-open'`).
+ */
 export type InvocationDecision =
   | {
       readonly kind: 'replay';
@@ -28,7 +32,18 @@ export type InvocationDecision =
     }
   | { readonly kind: 'claimed'; readonly claim: Claim }
   /** No key and `requireKey: false`: run the handler without idempotency. */
-  | { readonly kind: 'unkeyed' };
+  | { readonly kind: 'unkeyed' }
+  /**
+   * The store is unavailable and `whenStoreUnavailable` is `'fail-open'`: run the handler without
+   * idempotency. Nothing was claimed, so there is nothing to finish, and nothing of the run is stored.
+   */
+  | {
+      readonly kind: 'store-unavailable';
+      /** The id of the record that could not be claimed. */
+      readonly recordId: string;
+      /** Why the store is considered unavailable: a `StoreError` with `unavailable` set. */
+      readonly error: StoreError;
+    };
 
 /**
  * The record state machine, free of any event source or database. Adapters (the Middy

@@ -96,6 +96,44 @@ export interface IdempotencyOptions<TInput> {
     /** The longest pause between two reads, in milliseconds. Default 1000. */
     readonly maxDelayMs?: number;
   };
+  /**
+   * What an invocation does while the store is unavailable: a `StoreError` whose `unavailable` is
+   * true (unreachable, no answer within `storeTimeoutMs`, throttled past the client's retries, or
+   * the circuit is open). `'fail-closed'` (default): it fails with that error and the handler does
+   * not run. `'fail-open'`: the handler runs **without idempotency**: no claim, no record, no
+   * replay, so a duplicate may run it again. Each such run is logged as a warning naming its record
+   * id and reported as the outcome `store-unavailable`. For work whose duplicate is cheap or
+   * harmless (an idempotent write, a notification), never for payments. Failures that waiting does
+   * not heal (access denied, a missing table) fail closed either way, and so does an invocation
+   * that has already seen another one's live claim on its key.
+   */
+  readonly whenStoreUnavailable?: 'fail-closed' | 'fail-open';
+  /**
+   * The longest one store request may take, in milliseconds, its client's own retries included,
+   * and never past the invocation's deadline (less 100 ms, for the invocation to answer). A request
+   * still unanswered then fails with an unavailable `StoreError`; it may still be applied later,
+   * which the lease fences (docs/failure-modes.md). The store is told this bound as the request's
+   * `deadline`, so `DynamoDBStore`'s own transport stops its retries in time. Default 5000.
+   */
+  readonly storeTimeoutMs?: number;
+  /**
+   * After `failureThreshold` consecutive outages (unavailable `StoreError`s), this container sends
+   * the store no claim and no read for `openMs`: invocations fail at once, or run without
+   * idempotency with `'fail-open'`, instead of each waiting for the store to time out. Then one
+   * invocation probes; any answer of the store closes the circuit, another outage opens it again.
+   * The state is kept per store object and shared by every idempotent instance of the container
+   * that uses it. Writes that finish a claim (complete, release) are always sent, and not counted:
+   * the handler has run, and storing its result is what keeps a duplicate from running it again.
+   * `false` turns it off. Default `{ failureThreshold: 3, openMs: 5000 }`.
+   */
+  readonly circuitBreaker?:
+    | false
+    | {
+        /** Consecutive availability failures that open the circuit. Default 3. */
+        readonly failureThreshold?: number;
+        /** How long the circuit stays open before one request probes the store, in milliseconds. Default 5000. */
+        readonly openMs?: number;
+      };
   /** Receives every problem that is reported instead of thrown (see `IdempotencyWarning`). */
   readonly onWarning?: (warning: IdempotencyWarning) => void;
   /** Where reported problems (and, for `idempotentBatch`, failed records) are logged. Default `console`. */

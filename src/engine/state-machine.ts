@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CorruptRecordError, InProgressError, PayloadMismatchError, UnstorableResultError } from '../errors.js';
+import {
+  CorruptRecordError,
+  InProgressError,
+  isStoreUnavailable,
+  PayloadMismatchError,
+  StoreError,
+  UnstorableResultError,
+} from '../errors.js';
 import { type ClaimContext, createClaim } from './claim.js';
 import {
   DEFAULT_CACHE_ENTRIES,
@@ -22,6 +29,7 @@ import type { IdempotencyOptions } from './options.js';
 import { epochSeconds, hasExpired, type IdempotencyRecord, isLapsed, lapseJudgedAt, type StoredResult } from './record.js';
 import { createResultCodec } from './result-codec.js';
 import { jsonSerializer } from './serializer.js';
+import type { ClaimResult } from './store.js';
 import { createWarn } from './warn.js';
 
 interface CachedResult {
@@ -41,6 +49,7 @@ const CLAIM_AGAIN = Symbol('claim again');
  */
 export function createStateMachine<TInput>(options: IdempotencyOptions<TInput>): IdempotencyEngine<TInput> {
   const { store, waitForInProgress: wait } = options;
+  const failOpen = options.whenStoreUnavailable === 'fail-open';
   const clock = options.clock ?? Date.now;
   const skew = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
   const judgedAt = () => lapseJudgedAt(clock(), skew);
@@ -164,22 +173,46 @@ export function createStateMachine<TInput>(options: IdempotencyOptions<TInput>):
     for (let tries = 0; tries < CLAIM_TRIES || clock() < waitUntil; tries++) {
       if (tries >= CLAIM_TRIES) await sleep(Math.min(wait?.initialDelayMs ?? DEFAULT_WAIT_INITIAL_DELAY_MS, waitUntil - clock()));
       const claimNow = clock();
-      const outcome = await store.claim({
-        id: identity.id,
-        lease,
-        fingerprint: identity.fingerprint,
-        inProgressUntil,
-        // A claim must not lapse through its window before its holder could have finished.
-        expiresAt: Math.max(epochSeconds(claimNow) + claimContext.ttlSeconds, Math.ceil(inProgressUntil / 1000)),
-        now: lapseJudgedAt(claimNow, skew),
-        deadline,
-      });
+      let outcome: ClaimResult;
+      try {
+        outcome = await store.claim({
+          id: identity.id,
+          lease,
+          fingerprint: identity.fingerprint,
+          inProgressUntil,
+          // A claim must not lapse through its window before its holder could have finished.
+          expiresAt: Math.max(epochSeconds(claimNow) + claimContext.ttlSeconds, Math.ceil(inProgressUntil / 1000)),
+          now: lapseJudgedAt(claimNow, skew),
+          deadline,
+        });
+      } catch (error) {
+        // Only a claim fails open: every claim is sent when no live record is known to hold the key
+        // (none yet, or the last one seen had gone or lapsed). A read while waiting for a live
+        // owner fails closed, so nothing runs beside a claim known to be live.
+        if (failOpen && isStoreUnavailable(error)) return runUnprotected(identity.id, error);
+        throw error;
+      }
       if (outcome.claimed) return { kind: 'claimed', claim: createClaim(claimContext, identity, lease, deadline) };
       lastSeen = outcome.existing ?? lastSeen;
       const decision = await decideOnExisting(identity, lease, outcome.existing, waitUntil, deadline);
       if (decision !== CLAIM_AGAIN) return decision;
     }
     throw new InProgressError(identity.id, lastSeen?.inProgressUntil);
+  }
+
+  /**
+   * Fails open: the handler runs with no claim, so nothing can complete or release a record for
+   * it, and a claim write that lands after it was given up on holds a lease nobody has.
+   */
+  function runUnprotected(recordId: string, error: StoreError): InvocationDecision {
+    warn(
+      new StoreError(
+        `The idempotency store is unavailable: record "${recordId}" runs WITHOUT idempotency (whenStoreUnavailable: 'fail-open'); nothing of this run is stored, and a duplicate may run it again.`,
+        error.operation,
+        { cause: error, recordId, unavailable: true },
+      ),
+    );
+    return { kind: 'store-unavailable', recordId, error };
   }
 
   function claimDurationMs(request: InvocationRequest<TInput>): number {

@@ -18,8 +18,10 @@ export interface ClaimRequest {
    */
   readonly now: number;
   /**
-   * Epoch milliseconds by the wall clock (`Date.now()`, never the engine's `clock`) at which the
-   * Lambda invocation ends; undefined outside one. A store should not retry past it.
+   * Epoch milliseconds by the wall clock (`Date.now()`, never the engine's `clock`) by which this
+   * request must have settled: the engine's `storeTimeoutMs` from now, or the Lambda invocation's
+   * end less a reserve, whichever is first. The engine gives up on the request then; a store
+   * should not start or retry an attempt past it.
    */
   readonly deadline?: number;
 }
@@ -41,8 +43,10 @@ export interface CompleteRequest {
   /** Epoch seconds: the end of the idempotency window, counted from completion. */
   readonly expiresAt: number;
   /**
-   * Epoch milliseconds by the wall clock (`Date.now()`, never the engine's `clock`) at which the
-   * Lambda invocation ends; undefined outside one. A store should not retry past it.
+   * Epoch milliseconds by the wall clock (`Date.now()`, never the engine's `clock`) by which this
+   * request must have settled: the engine's `storeTimeoutMs` from now, or the Lambda invocation's
+   * end less a reserve, whichever is first. The engine gives up on the request then; a store
+   * should not start or retry an attempt past it.
    */
   readonly deadline?: number;
 }
@@ -54,8 +58,10 @@ export interface ReleaseRequest {
   /** The attempt's fencing token: only the attempt that wrote it may complete or release the record. */
   readonly lease: string;
   /**
-   * Epoch milliseconds by the wall clock (`Date.now()`, never the engine's `clock`) at which the
-   * Lambda invocation ends; undefined outside one. A store should not retry past it.
+   * Epoch milliseconds by the wall clock (`Date.now()`, never the engine's `clock`) by which this
+   * request must have settled: the engine's `storeTimeoutMs` from now, or the Lambda invocation's
+   * end less a reserve, whichever is first. The engine gives up on the request then; a store
+   * should not start or retry an attempt past it.
    */
   readonly deadline?: number;
 }
@@ -74,6 +80,9 @@ export interface CompressionPreference {
 /**
  * The persistence port of the engine. Every write that touches an existing claim is fenced by the
  * lease: a store must apply `complete` and `release` only while the record still carries it.
+ * A request that fails for want of the store (unreachable, timed out, throttled past retries)
+ * rejects with a `StoreError` whose `unavailable` is true, any other failure with a plain
+ * `StoreError`: only the first may fail open and counts towards the engine's circuit.
  */
 export interface IdempotencyStore {
   /** The largest stored result, in bytes, that still fits in one record. */

@@ -19,6 +19,8 @@ export function validateOptions<TInput>(options: IdempotencyOptions<TInput>): vo
     positive('waitForInProgress.initialDelayMs', options.waitForInProgress.initialDelayMs, 1);
     positive('waitForInProgress.maxDelayMs', options.waitForInProgress.maxDelayMs, 1);
   }
+  positive('storeTimeoutMs', options.storeTimeoutMs, 1);
+  validateOutageOptions(options);
   const sinks = options.onOutcome;
   if (
     sinks !== undefined &&
@@ -36,6 +38,26 @@ export function validateOptions<TInput>(options: IdempotencyOptions<TInput>): vo
       'Options "name" and "keyPrefix" cannot be combined: "keyPrefix" replaces the whole scope, "name" is part of the default one.',
     );
   }
+}
+
+function validateOutageOptions<TInput>(options: IdempotencyOptions<TInput>): void {
+  const mode = options.whenStoreUnavailable;
+  if (mode !== undefined && mode !== 'fail-closed' && mode !== 'fail-open') {
+    throw new IdempotencyConfigError(
+      `Option "whenStoreUnavailable" must be "fail-closed" or "fail-open", got ${JSON.stringify(mode) ?? String(mode)}.`,
+    );
+  }
+  const circuit = options.circuitBreaker;
+  if (circuit === undefined || circuit === false) return;
+  if (circuit === null || typeof circuit !== 'object') {
+    throw new IdempotencyConfigError('Option "circuitBreaker" must be false or { failureThreshold?, openMs? }.');
+  }
+  if (circuit.failureThreshold !== undefined && !(Number.isInteger(circuit.failureThreshold) && circuit.failureThreshold >= 1)) {
+    throw new IdempotencyConfigError(
+      `Option "circuitBreaker.failureThreshold" must be a whole number of at least 1, got ${String(circuit.failureThreshold)}.`,
+    );
+  }
+  positive('circuitBreaker.openMs', circuit.openMs, 1);
 }
 
 function positive(name: string, value: number | undefined, minimum: number, required = false): void {

@@ -1,4 +1,4 @@
-import { InProgressError, PayloadMismatchError } from '../errors.js';
+import { InProgressError, isStoreUnavailable, PayloadMismatchError } from '../errors.js';
 import type { ParsedHttpRequest } from './http-event.js';
 
 /**
@@ -14,6 +14,11 @@ export const HttpProblemType = {
   inProgress: 'urn:lambda-idempotency:problem:request-in-progress',
   /** 422: the key was already used for a different request (method, path, query or body). */
   keyReused: 'urn:lambda-idempotency:problem:idempotency-key-reused',
+  /**
+   * 503: the idempotency store is unavailable and `whenStoreUnavailable` is `'fail-closed'` (the
+   * default): nothing ran, nothing was written; retry after `Retry-After` seconds.
+   */
+  storeUnavailable: 'urn:lambda-idempotency:problem:store-unavailable',
 } as const;
 
 export interface Problem {
@@ -28,6 +33,7 @@ const REASON_PHRASES: Readonly<Record<number, string>> = {
   400: 'Bad Request',
   409: 'Conflict',
   422: 'Unprocessable Content',
+  503: 'Service Unavailable',
 };
 
 /** A response in the layout the event source expects (ALB wants a status description and, in multi-value mode, multi-value headers). */
@@ -67,6 +73,17 @@ export function refusalProblem(error: unknown, retryAfterSeconds: number): Probl
       status: 409,
       detail: 'A request with this Idempotency-Key is still being processed; retry it later to receive its response.',
       headers: { 'Retry-After': String(retryAfterSeconds) },
+    };
+  }
+  if (isStoreUnavailable(error)) {
+    // While the circuit is open, a retry sooner than its probe would meet the same refusal.
+    const untilProbe = error.retryAfterMs === undefined ? 0 : Math.ceil(error.retryAfterMs / 1000);
+    return {
+      type: HttpProblemType.storeUnavailable,
+      title: 'Idempotency store unavailable',
+      status: 503,
+      detail: 'The request was not processed: its Idempotency-Key cannot be checked right now. Retry it with the same key.',
+      headers: { 'Retry-After': String(Math.max(retryAfterSeconds, untilProbe)) },
     };
   }
   return undefined;

@@ -24,6 +24,8 @@ export const OUTCOME_METRICS = {
   'result-not-persisted': 'ResultNotPersisted',
   /** The store failed before the handler ran. */
   'store-error': 'StoreError',
+  /** The store was unavailable and the handler ran without idempotency (`whenStoreUnavailable: 'fail-open'`). */
+  'store-unavailable': 'StoreUnavailable',
   /** The invocation ended with its claim unfinished (a timeout). */
   abandoned: 'ClaimAbandoned',
   /** No idempotency key. */

@@ -25,6 +25,7 @@ const FAILURES = new Set<IdempotencyOutcome['kind']>([
   'lease-lost',
   'result-not-persisted',
   'store-error',
+  'store-unavailable',
   'abandoned',
 ]);
 

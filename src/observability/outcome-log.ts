@@ -72,6 +72,7 @@ const MESSAGES: Record<IdempotencyOutcome['kind'], string> = {
   'lease-lost': 'Idempotency: claim was taken over before this invocation finished it.',
   'result-not-persisted': 'Idempotency: handler succeeded but its result was not stored.',
   'store-error': 'Idempotency: the store failed.',
+  'store-unavailable': 'Idempotency: the store is unavailable; the handler ran WITHOUT idempotency (fail open).',
   abandoned: 'Idempotency: the invocation ended before settling its claim; the key stays in progress until the claim expires.',
   unkeyed: 'Idempotency: no key; handler not protected.',
 };

@@ -9,6 +9,7 @@ import type {
 } from '../engine/store.js';
 import { IdempotencyConfigError, ResultTooLargeError, StoreError } from '../errors.js';
 import { type AttributeMap, fromAttributeMap, toAttributeMap } from './dynamodb/attribute-value.js';
+import { isUnavailability } from './dynamodb/availability.js';
 import { type DynamoDBStoreOptions, transportFor } from './dynamodb/store-options.js';
 import type { DynamoDBTransport } from './dynamodb/transport.js';
 import {
@@ -199,7 +200,8 @@ export class DynamoDBStore implements IdempotencyStore {
       name === 'ResourceNotFoundException'
         ? `DynamoDB ${operation} on idempotency record "${id}" failed: table "${this.tableName}" does not exist (or is not reachable with these credentials and region).`
         : `DynamoDB ${operation} on idempotency record "${id}" in table "${this.tableName}" failed: ${name}: ${detail}`;
-    return new StoreError(message, operation, { cause });
+    // An outage, as opposed to a refusal: the engine may fail open on it, and its circuit counts it.
+    return new StoreError(message, operation, { cause, recordId: id, unavailable: isUnavailability(cause) });
   }
 }
 

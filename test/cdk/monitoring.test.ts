@@ -25,6 +25,7 @@ describe('IdempotencyMonitoring', () => {
       'InProgressWaited',
       'PayloadMismatch',
       'StoreError',
+      'StoreUnavailable',
       'LeaseLost',
       'ResultNotPersisted',
       'IdempotencyOverhead',
@@ -63,6 +64,25 @@ describe('IdempotencyMonitoring', () => {
       Metrics: Match.arrayWith([
         Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'InProgressRefused' }) }) }),
       ]),
+    });
+  });
+
+  it('alarms on handlers run without idempotency while the store was unavailable (fail open), when asked', () => {
+    const template = synth({
+      functions: [{ function: { functionName: 'notifications' } }],
+      alarms: { storeUnavailable: 1 },
+    });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'StoreUnavailable',
+      Namespace: 'LambdaIdempotency',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: Match.stringLikeRegexp('WITHOUT idempotency'),
+      Dimensions: [{ Name: 'FunctionName', Value: 'notifications' }],
     });
   });
 });

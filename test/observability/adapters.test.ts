@@ -1,10 +1,11 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { trace } from '@opentelemetry/api';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { makeIdempotent } from '../../src/index.js';
 import { openTelemetrySpans, powertoolsMetrics } from '../../src/observability/index.js';
 import { uniqueKey, useStoreFixture } from '../support/fixtures.js';
+import { MemoryStore } from '../support/memory-store.js';
 import { expectValidEmf } from './emf-spec.js';
 
 const fixture = useStoreFixture();
@@ -58,6 +59,32 @@ describe('OpenTelemetry', () => {
     const toMs = (time: [number, number]) => time[0] * 1000 + time[1] / 1e6;
     expect(toMs(complete?.startTime ?? [0, 0])).toBeGreaterThanOrEqual(toMs(claim?.endTime ?? [0, 0]) - 1);
     expect(JSON.stringify(finished.map((span) => span.attributes))).not.toContain(order.orderId);
+    await provider.shutdown();
+    trace.disable();
+  });
+
+  it('a run without idempotency while the store was unavailable (fail open): a claim span, outcome store-unavailable, status error', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    trace.setGlobalTracerProvider(provider);
+    const spans = openTelemetrySpans();
+    await expect(spans.ready).resolves.toBe(true);
+    const store = new MemoryStore();
+    store.fail('claim', 'outage');
+    const once = makeIdempotent(charge, {
+      store,
+      key: 'orderId',
+      whenStoreUnavailable: 'fail-open',
+      logger: { warn: () => undefined },
+      onOutcome: spans,
+    });
+    expect(await once({ orderId: uniqueKey(), amount: 4 })).toEqual({ charged: 4 });
+    const finished = exporter.getFinishedSpans();
+    expect(finished.map((span) => [span.name, span.attributes['idempotency.outcome'], span.status.code])).toEqual([
+      ['idempotency.claim', 'store-unavailable', SpanStatusCode.ERROR],
+    ]);
+    expect(finished[0]?.attributes['idempotency.record_id']).toMatch(/#/);
+    expect(finished[0]?.attributes['idempotency.store_requests']).toBe(1);
     await provider.shutdown();
     trace.disable();
   });

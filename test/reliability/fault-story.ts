@@ -110,7 +110,7 @@ export function totalsText(results: readonly CellResult<StoryTarget, string>[]):
 export function expectSound(results: readonly CellResult<StoryTarget, string>[]): void {
   for (const result of results) {
     const cell = `${result.target.label} × ${result.fault} (${result.mode})`;
-    expect(result.injected, `${cell} injected no fault`).toBeGreaterThan(0);
+    expect(result.injected, `${cell} injected no fault; faulted call: ${result.faultedCall}`).toBeGreaterThan(0);
     expect(result.violations, cell).toEqual([]);
     // Whatever happened before the expiry, the key ends completed: nothing lost, nothing stuck.
     expect(result.finalStatus, cell).toBe('COMPLETED');

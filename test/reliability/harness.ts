@@ -162,6 +162,10 @@ export function reliabilityEngine(
     key: 'id',
     keyPrefix: KEY_PREFIX,
     clockSkewMs: MODEL_CLOCK_SKEW_MS,
+    // Each story faults its own record's requests, many stories at once on one store: an open
+    // circuit would spare one story the requests another's faults made fail. The circuit has its
+    // own tests (test/engine/store-outage.test.ts, test/reliability/dynamodb-outage.test.ts).
+    circuitBreaker: false,
     ...options,
     logger: { warn: () => undefined },
     onWarning: (warning) => void warnings.push(warning),

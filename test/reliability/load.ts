@@ -113,6 +113,9 @@ export async function loadThroughFaults(on: LoadTable): Promise<LoadOutcome> {
       size,
       3,
       () => proxy.faultsInjected(),
+      // The client waits up to 5 s for an answer, four times: the bound on a store request (its
+      // retries included) leaves it that budget, as docs/usage.md asks of a client configured so.
+      30_000,
     );
     console.log(`(${outcome.faults} faults injected)`);
     return outcome;
@@ -131,6 +134,7 @@ async function runLoad(
   size: { invocations: number; keys: number },
   retriesPerInvocation: number,
   faultsInjected: () => number,
+  storeTimeoutMs?: number,
 ): Promise<LoadOutcome> {
   const { invocations, keys: keyCount } = size;
   const commands = countCommands(client);
@@ -148,6 +152,7 @@ async function runLoad(
     key: 'orderId',
     keyPrefix: `load-${label}`,
     waitForInProgress: { timeoutMs: 20_000, initialDelayMs: 10, maxDelayMs: 100 },
+    ...(storeTimeoutMs !== undefined && { storeTimeoutMs }),
     logger: { warn: () => undefined },
   });
 

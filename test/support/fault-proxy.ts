@@ -56,6 +56,8 @@ export interface FaultProxyOptions {
    * read upstream by a consistent GetItem on this key attribute. For any client, at the wire.
    */
   readonly returnOldItemKey?: string;
+  /** The loopback port to listen on; default a free one. A proxy stopped and started again on its port is an endpoint that went away and came back. */
+  readonly port?: number;
 }
 
 interface ActiveRule {
@@ -79,6 +81,7 @@ export class FaultProxy {
   readonly #upstream: URL;
   readonly #delayMs: number;
   readonly #returnOldItemKey: string | undefined;
+  readonly #port: number;
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 256 });
   /** Requests in flight, with their body, so a test can wait for its own. */
   readonly #pending = new Map<Promise<void>, string>();
@@ -95,6 +98,7 @@ export class FaultProxy {
     this.#upstream = new URL(options.upstream);
     this.#delayMs = options.delayMs ?? 600;
     this.#returnOldItemKey = options.returnOldItemKey;
+    this.#port = options.port ?? 0;
     this.#random = seededRandom(options.seed ?? 1);
   }
 
@@ -118,7 +122,7 @@ export class FaultProxy {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(this.#port, '127.0.0.1', () => resolve());
     });
     this.#server = server;
     // A test that forgets to stop it does not keep its worker alive.

@@ -196,3 +196,13 @@ export function transportOptions(
 ): { readonly endpoint: string } | { readonly client: ReturnType<typeof testClient> } {
   return transport === 'sdk' ? { client: testClient() } : { endpoint: endpoint() };
 }
+
+/** How `work` settled and how long it took, in wall-clock milliseconds. */
+export async function timed<T>(work: Promise<T>): Promise<{ value?: T; error?: unknown; elapsedMs: number }> {
+  const started = performance.now();
+  try {
+    return { value: await work, elapsedMs: performance.now() - started };
+  } catch (error) {
+    return { error, elapsedMs: performance.now() - started };
+  }
+}

@@ -18,8 +18,11 @@ export type Operation = 'claim' | 'get' | 'complete' | 'release';
  * - `lost-response`: the store applied it, the response never came back; the client gives up.
  * - `lost-response-retried`: the store applied it, the response was lost, and the client sent the
  *   same request again (as the AWS SDK and the Valkey clients do): the caller gets the retry's answer.
+ * - `outage`: as `unavailable`, but reported as a real store reports an outage (refused, throttled
+ *   past its retries): a `StoreError` marked `unavailable`, which may fail open and counts towards
+ *   the circuit.
  */
-export type Fault = 'unavailable' | 'lost-response' | 'lost-response-retried';
+export type Fault = 'unavailable' | 'lost-response' | 'lost-response-retried' | 'outage';
 
 export interface MemoryStoreOptions {
   /**
@@ -201,6 +204,12 @@ export class MemoryStore implements IdempotencyStore {
     this.requests.push(operation);
     const fault = this.#faults[operation].shift();
     if (fault === 'unavailable') throw unavailable(operation);
+    if (fault === 'outage') {
+      throw new StoreError(`Memory store ${operation} failed: the test took the store down.`, operation, {
+        cause: new Error('injected outage'),
+        unavailable: true,
+      });
+    }
     const answer = apply();
     if (fault === 'lost-response') throw unavailable(operation);
     if (fault === 'lost-response-retried') {

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IdempotencyStore } from '../store.js';
+import { type StoreRequests, withRequests } from '../store-requests.js';
 
 /** What one invocation did to the store, gathered while its own calls run (batches run many at once). */
 export interface Tally {
@@ -34,18 +35,13 @@ export function countRequests<R>(tally: Tally, work: () => Promise<R>): Promise<
   return tallies.run(tally, work);
 }
 
-/** The port's requests, the part of a store the outcomes count. */
-type Requests = Pick<IdempotencyStore, 'claim' | 'get' | 'complete' | 'release'>;
-
 /**
  * The store, counting each request against the invocation that sent it and noting what the answers
- * meant. Everything else (`maxResultBytes`, `compression`, whatever the port gains later, and the
- * store's own extras) is read from the store itself, never copied: a wrapper that listed what to
- * forward once dropped `compression`, and observing outcomes changed how results were stored.
+ * meant; everything that is not a request is the store's own (see {@link withRequests}).
  */
 export function countingStore(store: IdempotencyStore): IdempotencyStore {
   const current = () => tallies.getStore();
-  const requests: Requests = {
+  const requests: StoreRequests = {
     async claim(request) {
       const tally = current();
       if (tally) {
@@ -87,15 +83,5 @@ export function countingStore(store: IdempotencyStore): IdempotencyStore {
       }
     },
   };
-  // The proxy's target is `requests`, not the store: a frozen store would make a proxy over it
-  // refuse to answer its own methods with the counting ones.
-  return new Proxy(requests as IdempotencyStore, {
-    get(counting, property) {
-      if (Object.hasOwn(counting, property)) return Reflect.get(counting, property);
-      // The store as receiver and `this`: its getters and methods may read its private fields.
-      const value: unknown = Reflect.get(store, property, store);
-      return typeof value === 'function' ? value.bind(store) : value;
-    },
-    has: (counting, property) => Object.hasOwn(counting, property) || property in store,
-  });
+  return withRequests(store, requests);
 }

@@ -138,6 +138,11 @@ export function observeEngine<TInput>(
       report(invocation, phase(), ['unkeyed', {}]);
       return decision;
     }
+    if (decision.kind === 'store-unavailable') {
+      tally.recordId = decision.recordId;
+      report(invocation, phase(), ['store-unavailable', { error: describe(decision.error) }]);
+      return decision;
+    }
     const value = applyResponseHook(decision, options.responseHook, logger);
     tally.recordId = decision.recordId;
     report(invocation, phase(), replayOutcome(decision.fromCache, value, tally));

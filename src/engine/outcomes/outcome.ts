@@ -22,6 +22,11 @@ export type OutcomeKind =
   /** The store failed (or holds a record this library cannot read) before the handler could run. */
   | 'store-error'
   /**
+   * The store was unavailable and `whenStoreUnavailable` is `'fail-open'`: the handler ran without
+   * idempotency (no claim, nothing stored), so a duplicate may run it again.
+   */
+  | 'store-unavailable'
+  /**
    * Claimed, but the invocation ended before the claim was completed or released: the handler was
    * still running shortly before the deadline, or Middy's `timeoutEarly` failed the invocation. The
    * record stays INPROGRESS until its in-progress expiry; duplicates meanwhile are refused.

@@ -5,9 +5,10 @@ export type { DynamoDBOperation, DynamoDBOutput } from './json-protocol.js';
 /** Per request: when the invocation that makes it ends. */
 export interface SendOptions {
   /**
-   * Epoch milliseconds (wall clock) at which the Lambda invocation ends. No attempt is started,
-   * and no attempt waits, past it: the caller keeps time to act on a failure (report it, return
-   * the handler's result) before Lambda stops the invocation.
+   * Epoch milliseconds (wall clock) by which the request must have settled: the engine's bound on
+   * one store request, never past the Lambda invocation's end. No attempt is started, and no
+   * attempt waits, past it: the caller keeps time to act on a failure (fail, fail open, report it,
+   * return the handler's result) before the engine gives up on the request or Lambda stops it.
    */
   readonly deadline?: number;
 }

@@ -9,6 +9,7 @@ import type {
   ReleaseRequest,
 } from '../../engine/store.js';
 import { IdempotencyConfigError, StoreError } from '../../errors.js';
+import { isUnavailability } from './availability.js';
 import { toConnection, type ValkeyArgument, type ValkeyClient, type ValkeyConnection, type ValkeyReply } from './connection.js';
 import { claimValue, headerField, resultArguments, valueToRecord } from './record-value.js';
 import { CLAIM, COMPLETE, RELEASE, type Script } from './scripts.js';
@@ -157,12 +158,7 @@ export class ValkeyStore implements IdempotencyStore {
   }
 
   async #send(operation: string, id: string, args: readonly ValkeyArgument[], key: string): Promise<ValkeyReply> {
-    if (this.#connection.isConnected?.() === false) {
-      throw new StoreError(
-        `Valkey ${operation} of idempotency record "${id}" failed: the client is not connected (connect it before the first invocation).`,
-        operation,
-      );
-    }
+    this.#assertConnected(operation, id);
     try {
       return await this.#connection.send(args, key);
     } catch (error) {
@@ -170,24 +166,21 @@ export class ValkeyStore implements IdempotencyStore {
     }
   }
 
-  /** Fails fast, without a request, on a client known to be closed. */
+  /** Fails fast, without a request, on a client known to be closed or reconnecting: an outage, as the engine sees it. */
   #assertConnected(operation: string, id: string): void {
     if (this.#connection.isConnected?.() !== false) return;
     throw new StoreError(
       `Valkey ${operation} of idempotency record "${id}" failed: the client is not connected (connect it before the first invocation).`,
       operation,
+      { unavailable: true, recordId: id },
     );
   }
 
   #storeError(operation: string, id: string, cause: unknown): StoreError {
     const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    return new StoreError(
-      `Valkey ${operation} of idempotency record "${id}" failed: ${explain(detail, this.keyOf(id))} (${detail})`,
-      operation,
-      {
-        cause,
-      },
-    );
+    const message = `Valkey ${operation} of idempotency record "${id}" failed: ${explain(detail, this.keyOf(id))} (${detail})`;
+    // An outage, as opposed to a refusal: the engine may fail open on it, and its circuit counts it.
+    return new StoreError(message, operation, { cause, recordId: id, unavailable: isUnavailability(detail, cause) });
   }
 }
 
@@ -231,5 +224,7 @@ function explain(detail: string, key: string): string {
     return 'the command timed out (it may still have been applied; the engine treats it as not applied and never runs the handler twice for it)';
   }
   if (/NOSCRIPT|NoScriptError/i.test(detail)) return 'the script cache was flushed again while reloading it';
+  if (/\b(BUSY|LOADING)\b/.test(detail))
+    return 'the server is busy (a long-running script, or loading its data) and answers nothing else for now';
   return 'the server or the connection failed';
 }
