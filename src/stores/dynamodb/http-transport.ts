@@ -56,6 +56,7 @@ export function createHttpTransport(
     : new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
 
   const destination = resolved && requestTarget(resolved.url);
+  if (destination !== undefined) boundConnects(agent, connectTimeoutMs, secure, destination.host);
 
   async function attempt(
     target: RequestTarget,
@@ -75,7 +76,7 @@ export function createHttpTransport(
       await credentials.get(),
       clock.now(),
     );
-    const response = await exchange(target, signed, body, { agent, secure, connectTimeoutMs, timeoutMs });
+    const response = await exchange(target, signed, body, { agent, secure, timeoutMs });
     const clockCorrected = clock.observe(response.date);
     if (response.statusCode >= 200 && response.statusCode < 300) return decodeOutput(response.body);
     const error = decodeError(response.statusCode, response.errorType, response.requestId, response.body);
@@ -145,11 +146,29 @@ function requestTarget(url: URL): RequestTarget {
 interface ExchangeSettings {
   readonly agent: HttpAgent;
   readonly secure: boolean;
-  readonly connectTimeoutMs: number;
   readonly timeoutMs: number;
 }
 
-/** One HTTP exchange, bounded twice: opening a new connection, and the whole attempt. */
+/**
+ * Bounds opening every new connection by `connectTimeoutMs`, where the agent creates it: a request
+ * on a kept-alive socket, already connected, then pays nothing for the bound. The socket's error
+ * reaches the request it was opened for.
+ */
+function boundConnects(agent: HttpAgent, connectTimeoutMs: number, secure: boolean, host: string): void {
+  const createConnection = agent.createConnection.bind(agent);
+  agent.createConnection = (options, callback) => {
+    const socket = createConnection(options, callback) as Socket;
+    const timer = setTimeout(
+      () => socket.destroy(timeoutError(`No connection to ${host} within ${connectTimeoutMs} ms`)),
+      connectTimeoutMs,
+    );
+    socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
+    return socket;
+  };
+}
+
+/** One HTTP exchange, bounded by the attempt's time (a new connection is also bounded by {@link boundConnects}). */
 function exchange(
   target: RequestTarget,
   headers: Record<string, string>,
@@ -158,26 +177,16 @@ function exchange(
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const send = settings.secure ? httpsRequest : httpRequest;
-    const request: ClientRequest = send({ ...target, method: 'POST', headers, agent: settings.agent });
+    const { protocol, hostname, port, path } = target;
+    const request: ClientRequest = send({ protocol, hostname, port, path, method: 'POST', headers, agent: settings.agent });
     const fail = (error: Error) => {
       clearTimeout(attemptTimer);
-      clearTimeout(connectTimer);
       reject(error);
     };
     const attemptTimer = setTimeout(
       () => request.destroy(timeoutError(`DynamoDB did not answer within ${settings.timeoutMs} ms`)),
       settings.timeoutMs,
     );
-    let connectTimer: NodeJS.Timeout | undefined;
-    request.once('socket', (socket: Socket) => {
-      // A kept-alive socket is already connected: only a new one has a connect phase to bound.
-      if (!socket.connecting) return;
-      connectTimer = setTimeout(
-        () => request.destroy(timeoutError(`No connection to ${target.host} within ${settings.connectTimeoutMs} ms`)),
-        settings.connectTimeoutMs,
-      );
-      socket.once(settings.secure ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
-    });
     // `on`, not `once`: a destroyed request can emit again, and an unheard 'error' would crash the process.
     request.on('error', (error: NodeJS.ErrnoException) => {
       fail(
@@ -192,7 +201,6 @@ function exchange(
       response.on('error', fail);
       response.once('end', () => {
         clearTimeout(attemptTimer);
-        clearTimeout(connectTimer);
         resolve({
           statusCode: response.statusCode ?? 0,
           body: Buffer.concat(chunks).toString('utf8'),
