@@ -4,7 +4,6 @@ import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStore, idempotency } from 'lambda-idempotency';
 import middy from 'middy-core-7';
 import { startEndpoint } from './dynalite-process.js';
 import { benchClient, createTable } from './dynamodb.js';
@@ -12,10 +11,14 @@ import { BENCH_FUNCTION_NAME, lambdaContext, type OrderEvent } from './workload.
 
 /**
  * Warm path of one contender in a loop, for a CPU profile of the client side alone:
- * `node --cpu-prof --import tsx bench/profile-warm.ts [lean|powertools] [blocks]`. dynalite runs
+ * `npm run build && node --cpu-prof --import tsx bench/profile-warm.ts [lean|powertools] [blocks]`. dynalite runs
  * in a child process, so its CPU is not in this process's profile. Prints CPU per invocation
  * (first call, duplicate) over the measured blocks; the first block warms up.
  */
+// The built package (`npm run build` first), as a function runs it: not our sources through tsx.
+const { DynamoDBStore, idempotency } = (await import(
+  new URL('../dist/esm/index.js', import.meta.url).href
+)) as typeof import('lambda-idempotency');
 process.env.AWS_LAMBDA_FUNCTION_NAME = BENCH_FUNCTION_NAME;
 process.env.AWS_ACCESS_KEY_ID ??= 'local';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'local';

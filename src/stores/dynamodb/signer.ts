@@ -50,10 +50,18 @@ export function signRequest(request: UnsignedRequest, credentials: AwsCredential
   return headers;
 }
 
-/** `20261129T120000Z`: SigV4's basic ISO 8601 format. */
+let formattedSecond = Number.NaN;
+let formattedAmzDate = '';
+
+/** `20261129T120000Z`: SigV4's basic ISO 8601 format, formatted once per second. */
 export function amzDate(date: Date): string {
-  const iso = date.toISOString(); // 2026-11-29T12:00:00.000Z
-  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== formattedSecond) {
+    const iso = date.toISOString(); // 2026-11-29T12:00:00.000Z
+    formattedAmzDate = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+    formattedSecond = second;
+  }
+  return formattedAmzDate;
 }
 
 function signingKey(secret: string, day: string, region: string): Buffer {
