@@ -2,17 +2,14 @@ import './quiet-sdk.js';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import type { Context } from 'aws-lambda';
 import { build } from 'esbuild';
-import { DynamoDBStore, idempotency } from 'lambda-idempotency';
 import middy from 'middy-core-7';
 import { FaultProxy } from '../test/support/fault-proxy.js';
 import { startEndpoint } from './dynalite-process.js';
@@ -25,7 +22,7 @@ import { BENCH_FUNCTION_NAME, lambdaContext, type OrderEvent } from './workload.
  * `npm run bench` (after run.ts): the lean transport beside the AWS SDK client path and
  * Powertools. Cold start of the same Middy handler bundled for each as CDK's NodejsFunction
  * bundles it (esbuild, CommonJS, node22, minified, the SDK bundled in), then warm client-side CPU
- * and latency per invocation of those bundles' handlers against dynalite (in a child process, so its CPU is not counted),
+ * and latency per invocation against dynalite (in a child process, so its CPU is not counted),
  * and the requests each invocation sends. Writes its section of bench/RESULTS.md between
  * `<!-- transport:start -->` and `<!-- transport:end -->` (appended when missing). BENCH_QUICK=1 runs a short version
  * and writes nothing.
@@ -116,6 +113,30 @@ function coldRun(file: string, env: Record<string, string>): Promise<ColdRun> {
 }
 
 type Invoke = (event: OrderEvent) => Promise<unknown>;
+type Library = typeof import('lambda-idempotency');
+
+/**
+ * Our package compiled, as a function runs it (esbuild, not minified, dependencies left to
+ * node_modules), the way Powertools runs from its compiled package: not our TypeScript sources
+ * as tsx transforms them here, which keeps function names (a call per closure created).
+ */
+async function compiledLibrary(): Promise<Library> {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL('../src/index.ts', import.meta.url))],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    write: false,
+    logLevel: 'silent',
+  });
+  await mkdir(OUTPUT, { recursive: true });
+  const file = fileURLToPath(new URL('lambda-idempotency.mjs', OUTPUT));
+  await writeFile(file, result.outputFiles[0]!.contents);
+  return (await import(pathToFileURL(file).href)) as Library;
+}
+const { DynamoDBStore, idempotency } = await compiledLibrary();
 
 function handlerFor(contender: Contender, tableName: string, endpoint: string, localCache = false): Invoke {
   const business = async (event: OrderEvent) => ({ orderId: event.orderId, status: 'created' });
@@ -132,28 +153,6 @@ function handlerFor(contender: Contender, tableName: string, endpoint: string, l
       : new DynamoDBStore({ tableName, client: benchClient(endpoint) });
   const handler = middy(business).use(idempotency<OrderEvent>({ store, key: 'orderId', localCache }));
   return (event) => handler(event, context);
-}
-
-/**
- * The handler of a contender's bundle, loaded into this process: the warm figures measure the code a
- * Lambda function runs (each library's published or bundled JavaScript), not TypeScript sources as
- * tsx transforms them here (tsx keeps function names, a call per closure our sources would pay and
- * Powertools' compiled package would not). The bundle reads its table at load, the endpoint from
- * `AWS_ENDPOINT_URL_DYNAMODB` (the AWS SDK client when it first sends).
- */
-function bundledHandler(file: string, tableName: string): Invoke {
-  const saved = process.env.IDEMPOTENCY_TABLE;
-  process.env.IDEMPOTENCY_TABLE = tableName;
-  try {
-    const { handler } = createRequire(import.meta.url)(file) as {
-      handler: (event: OrderEvent, context: Context) => Promise<unknown>;
-    };
-    const context = lambdaContext();
-    return (event) => handler(event, context);
-  } finally {
-    if (saved === undefined) delete process.env.IDEMPOTENCY_TABLE;
-    else process.env.IDEMPOTENCY_TABLE = saved;
-  }
 }
 
 interface Warm {
@@ -232,11 +231,9 @@ async function main(): Promise<void> {
       }
     }
 
-    // Every client built below with no endpoint of its own (the bundles') talks to dynalite.
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint.url;
     log(`warm: ${ROUNDS} rounds of ${BLOCK} first calls and ${BLOCK} duplicates each, interleaved`);
     const handlers = Object.fromEntries(
-      CONTENDERS.map((contender) => [contender, bundledHandler(bundles[contender].file, tables[contender])]),
+      CONTENDERS.map((contender) => [contender, handlerFor(contender, tables[contender], endpoint.url)]),
     ) as Record<Contender, Invoke>;
     const warm = Object.fromEntries(
       CONTENDERS.map((contender) => [
@@ -279,7 +276,7 @@ async function main(): Promise<void> {
     const lines = [
       `Measured ${new Date().toISOString().slice(0, 10)} on Node ${process.versions.node}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load ${loadStart.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}; dynalite in a child process. Medians.`,
       `Cold start: ${COLD_RUNS} fresh \`node\` processes per handler, alternating; the same Middy handler bundled as NodejsFunction bundles it (esbuild, CommonJS, node22, minified, AWS SDK bundled). Init is \`require\` of the bundle; first invocation is a first call against dynalite, connection and credentials included.`,
-      `Warm: each bundle's handler loaded into one process; ${ROUNDS} interleaved rounds of ${BLOCK} first calls then the same ${BLOCK} keys again (duplicates); CPU is this process's user + system time per invocation (the client side only).`,
+      `Warm: each library's compiled JavaScript (ours built by esbuild, unminified; Powertools and the SDK from node_modules); ${ROUNDS} interleaved rounds of ${BLOCK} first calls then the same ${BLOCK} keys again (duplicates); CPU is this process's user + system time per invocation (the client side only).`,
       '',
       table(
         [
