@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClockOffset } from './clock-offset.js';
 import { createCredentialSource } from './credentials.js';
-import { type ResolvedEndpoint, resolveEndpoint } from './endpoint.js';
+import { resolveEndpoint } from './endpoint.js';
 import {
   CONTENT_TYPE,
   type DynamoDBOperation,
@@ -55,24 +55,28 @@ export function createHttpTransport(
     ? new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS })
     : new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
 
+  const destination = resolved && requestTarget(resolved.url);
+  if (destination !== undefined) boundConnects(agent, connectTimeoutMs, secure, destination.host);
+
   async function attempt(
-    endpoint: ResolvedEndpoint,
+    target: RequestTarget,
+    region: string,
     operation: DynamoDBOperation,
     body: Buffer,
     timeoutMs: number,
   ): Promise<DynamoDBOutput> {
     const signed = signRequest(
       {
-        host: endpoint.url.host,
-        path: endpoint.url.pathname,
+        host: target.host,
+        path: target.path,
         headers: { 'Content-Type': CONTENT_TYPE, 'X-Amz-Target': targetOf(operation), 'Content-Length': String(body.byteLength) },
         body,
-        region: endpoint.signingRegion,
+        region,
       },
       await credentials.get(),
       clock.now(),
     );
-    const response = await exchange(endpoint.url, signed, body, { agent, secure, connectTimeoutMs, timeoutMs });
+    const response = await exchange(target, signed, body, { agent, secure, timeoutMs });
     const clockCorrected = clock.observe(response.date);
     if (response.statusCode >= 200 && response.statusCode < 300) return decodeOutput(response.body);
     const error = decodeError(response.statusCode, response.errorType, response.requestId, response.body);
@@ -81,7 +85,7 @@ export function createHttpTransport(
 
   return {
     async send(operation: DynamoDBOperation, input: object, sendOptions: SendOptions = {}): Promise<DynamoDBOutput> {
-      if (resolved === undefined) {
+      if (resolved === undefined || destination === undefined) {
         throw new DynamoDBServiceError(
           'ConfigurationError',
           'No AWS Region: set AWS_REGION (Lambda sets it), pass the `region` option, or an `endpoint`.',
@@ -92,7 +96,8 @@ export function createHttpTransport(
       for (let retry = 0; ; retry++) {
         const left = deadline === undefined ? Number.POSITIVE_INFINITY : deadline - DEADLINE_RESERVE_MS - Date.now();
         try {
-          return await attempt(resolved, operation, body, Math.min(requestTimeoutMs, Math.max(left, MIN_ATTEMPT_MS)));
+          const timeoutMs = Math.min(requestTimeoutMs, Math.max(left, MIN_ATTEMPT_MS));
+          return await attempt(destination, resolved.signingRegion, operation, body, timeoutMs);
         } catch (error) {
           const kind = retryKindOf(factsOf(error));
           if (kind === undefined || retry + 1 >= maxAttempts) throw error;
@@ -118,45 +123,70 @@ interface RawResponse {
   readonly requestId: string | undefined;
 }
 
+/** Where requests go, in `node:http`'s terms: read from the endpoint's URL once, not per request. */
+interface RequestTarget {
+  readonly protocol: string;
+  readonly hostname: string;
+  readonly port: string | undefined;
+  readonly path: string;
+  /** The `Host` header. */
+  readonly host: string;
+}
+
+function requestTarget(url: URL): RequestTarget {
+  return {
+    protocol: url.protocol,
+    hostname: url.hostname.replace(/^\[(.+)\]$/, '$1'),
+    port: url.port || undefined,
+    path: url.pathname,
+    host: url.host,
+  };
+}
+
 interface ExchangeSettings {
   readonly agent: HttpAgent;
   readonly secure: boolean;
-  readonly connectTimeoutMs: number;
   readonly timeoutMs: number;
 }
 
-/** One HTTP exchange, bounded twice: opening a new connection, and the whole attempt. */
-function exchange(url: URL, headers: Record<string, string>, body: Buffer, settings: ExchangeSettings): Promise<RawResponse> {
+/**
+ * Bounds opening every new connection by `connectTimeoutMs`, where the agent creates it: a request
+ * on a kept-alive socket, already connected, then pays nothing for the bound. The socket's error
+ * reaches the request it was opened for.
+ */
+function boundConnects(agent: HttpAgent, connectTimeoutMs: number, secure: boolean, host: string): void {
+  const createConnection = agent.createConnection.bind(agent);
+  agent.createConnection = (options, callback) => {
+    const socket = createConnection(options, callback) as Socket;
+    const timer = setTimeout(
+      () => socket.destroy(timeoutError(`No connection to ${host} within ${connectTimeoutMs} ms`)),
+      connectTimeoutMs,
+    );
+    socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
+    return socket;
+  };
+}
+
+/** One HTTP exchange, bounded by the attempt's time (a new connection is also bounded by {@link boundConnects}). */
+function exchange(
+  target: RequestTarget,
+  headers: Record<string, string>,
+  body: Buffer,
+  settings: ExchangeSettings,
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const send = settings.secure ? httpsRequest : httpRequest;
-    const request: ClientRequest = send({
-      protocol: url.protocol,
-      hostname: url.hostname.replace(/^\[(.+)\]$/, '$1'),
-      port: url.port || undefined,
-      path: url.pathname,
-      method: 'POST',
-      headers,
-      agent: settings.agent,
-    });
+    const { protocol, hostname, port, path } = target;
+    const request: ClientRequest = send({ protocol, hostname, port, path, method: 'POST', headers, agent: settings.agent });
     const fail = (error: Error) => {
       clearTimeout(attemptTimer);
-      clearTimeout(connectTimer);
       reject(error);
     };
     const attemptTimer = setTimeout(
       () => request.destroy(timeoutError(`DynamoDB did not answer within ${settings.timeoutMs} ms`)),
       settings.timeoutMs,
     );
-    let connectTimer: NodeJS.Timeout | undefined;
-    request.once('socket', (socket: Socket) => {
-      // A kept-alive socket is already connected: only a new one has a connect phase to bound.
-      if (!socket.connecting) return;
-      connectTimer = setTimeout(
-        () => request.destroy(timeoutError(`No connection to ${url.host} within ${settings.connectTimeoutMs} ms`)),
-        settings.connectTimeoutMs,
-      );
-      socket.once(settings.secure ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
-    });
     // `on`, not `once`: a destroyed request can emit again, and an unheard 'error' would crash the process.
     request.on('error', (error: NodeJS.ErrnoException) => {
       fail(
@@ -171,7 +201,6 @@ function exchange(url: URL, headers: Record<string, string>, body: Buffer, setti
       response.on('error', fail);
       response.once('end', () => {
         clearTimeout(attemptTimer);
-        clearTimeout(connectTimer);
         resolve({
           statusCode: response.statusCode ?? 0,
           body: Buffer.concat(chunks).toString('utf8'),

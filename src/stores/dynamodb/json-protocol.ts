@@ -55,7 +55,22 @@ export function decodeError(
   const name = code || (statusCode >= 500 ? 'InternalServerError' : 'UnknownError');
   const message = stringOf(parsed.message) ?? stringOf(parsed.Message) ?? `DynamoDB answered HTTP ${statusCode}`;
   const item = parsed.Item === undefined ? undefined : reviveMap(parsed.Item);
-  return new DynamoDBServiceError(name, message, { statusCode, requestId, item });
+  return withoutStack(() => new DynamoDBServiceError(name, message, { statusCode, requestId, item }));
+}
+
+/**
+ * Builds an error without capturing a stack: an answer is decoded in a response's 'end' handler,
+ * whose stack says nothing of who sent the request (the store's StoreError says that), and a
+ * duplicate's failed condition is an error on every call, where the capture was a visible cost.
+ */
+function withoutStack<E extends Error>(build: () => E): E {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return build();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 function sanitizeErrorCode(raw: string): string {

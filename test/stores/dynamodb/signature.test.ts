@@ -178,3 +178,12 @@ it('signs an endpoint with a path (a proxy in front of DynamoDB) as the SDK does
   expect(request?.path).toBe('/ddb-proxy/v1');
   expect(request?.headers.authorization).toBe(await sdkAuthorization(request!, TEMPORARY, 'us-east-1', 'node'));
 });
+it('formats X-Amz-Date for the second of each time, whichever second came before', () => {
+  const at = (iso: string) => amzDate(new Date(iso));
+  expect(at('2026-11-29T12:34:56.001Z')).toBe('20261129T123456Z');
+  expect(at('2026-11-29T12:34:56.999Z')).toBe('20261129T123456Z');
+  expect(at('2026-11-29T12:34:57.000Z')).toBe('20261129T123457Z');
+  expect(at('2026-11-29T12:34:56.500Z')).toBe('20261129T123456Z');
+  expect(at('1969-12-31T23:59:59.500Z')).toBe('19691231T235959Z');
+  expect(at('1970-01-01T00:00:00.000Z')).toBe('19700101T000000Z');
+});
