@@ -484,8 +484,11 @@ for (const { name, skip, setup } of BACKENDS)
 
     describe.skipIf(skip)('#5714: a lapsed claim has exactly one new owner; a stale owner writes nothing', () => {
       const CLAIMERS = 16;
-      // A claim made with 1 s left lapses 1 s + the 3 s clock-skew margin later.
-      const LAPSE_MS = 1_000 + 3_000 + 1;
+      // A claim made with 10 s left lapses 10 s + the 3 s clock-skew margin later on the manual clock.
+      // The stale owner's real deadline is those 10 s too: with 1 s, a loaded machine could leave its
+      // late write 100 ms to answer in, and the test would see a timeout instead of a refusal.
+      const STALE_OWNER_REMAINING_MS = 10_000;
+      const LAPSE_MS = STALE_OWNER_REMAINING_MS + 3_000 + 1;
 
       it('many concurrent takeovers: one wins; the old owner late complete, then release, change nothing', async () => {
         const clock = manualClock();
@@ -506,8 +509,8 @@ for (const { name, skip, setup } of BACKENDS)
         const orderId = uniqueKey();
         const id = recordId(keyPrefix, orderId);
 
-        // A: claims with 1 s left, then outlives its claim.
-        const first = charge({ orderId, caller: -1 }, lambdaContext(1_000));
+        // A: claims with 10 s left, then outlives its claim.
+        const first = charge({ orderId, caller: -1 }, lambdaContext(STALE_OWNER_REMAINING_MS));
         await expect.poll(() => ran.length).toBe(1);
         const firstLease = (await backend.store.get(id))?.lease;
         clock.advance(LAPSE_MS);
@@ -578,7 +581,7 @@ for (const { name, skip, setup } of BACKENDS)
           { ...options, store: other.store, ...warningSink() },
         );
 
-        const ownerCall = settle(owner({ orderId }, lambdaContext(1_000)));
+        const ownerCall = settle(owner({ orderId }, lambdaContext(STALE_OWNER_REMAINING_MS)));
         await expect.poll(() => ownerRuns).toBe(1);
         clock.advance(LAPSE_MS);
         // The other container reads the lapsed claim; its write waits while the owner completes.
@@ -673,12 +676,16 @@ for (const { name, skip, setup } of BACKENDS)
         const lapsingId = recordId(keyPrefix, lapsing);
         const staleGate = deferred();
         gates.set(lapsing, staleGate);
-        const stale = charge({ orderId: lapsing }, lambdaContext(1_000));
-        await expect.poll(() => backend.raw(lapsingId)).toBeDefined();
+        // 30 s of real time left (so a loaded machine cannot end it first); its claim lapses on the manual clock.
+        const stale = charge({ orderId: lapsing }, lambdaContext(30_000));
+        // Its handler must be running (holding its gate) before the gate goes: a claim on the server
+        // is not enough, the handler starts a moment later and would finish at once.
+        await expect.poll(() => executions).toBe(3);
         const lapsed = await backend.raw(lapsingId);
         clock.advance(200_000);
         gates.delete(lapsing);
         expect(await charge({ orderId: lapsing }, lambdaContext(30_000))).toEqual({ charged: lapsing });
+        expect(executions, 'the takeover ran the handler (it did not replay)').toBe(4);
         await backend.expectServerExpiry(lapsingId, seconds(start) + 900);
         const takenOver = await backend.raw(lapsingId);
         expect(takenOver).not.toBe(lapsed);
