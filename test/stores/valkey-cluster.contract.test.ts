@@ -31,7 +31,7 @@ for (const library of CLIENT_LIBRARIES) {
       const counted = countingClient(connected.client);
       return {
         store: new ValkeyStore({ client: counted.client, keyPrefix: `contract:${library}:` }),
-        requests: counted.commands,
+        requests: counted.answered,
         duplicateRequests: 1,
         stop: () => connected.close(),
       };

@@ -154,12 +154,18 @@ function quietGlide(): void {
 
 const SEND_METHODS = new Set(['customCommand', 'callBuffer', 'sendCommand', 'send']);
 
+/** A command the client gave up on or could not send: no answer came, so the store sends it again. */
+const UNANSWERED = /timeout|timed out|offline|closed|ECONNRESET|ECONNREFUSED/i;
+
 /**
  * The same client, counting the commands sent through it (one per round trip: the store sends no
- * pipelines). Everything else is the client's own, bound to it.
+ * pipelines), and apart from those the ones that got no answer (the recipes' 1 s client timeouts
+ * can lapse on a loaded runner, and the engine retries a completion). A server's error reply
+ * (NOSCRIPT, say) is an answer and counts as a round trip like any other.
  */
-export function countingClient<T extends ValkeyClient>(client: T): { client: T; commands(): number } {
+export function countingClient<T extends ValkeyClient>(client: T): { client: T; commands(): number; answered(): number } {
   let commands = 0;
+  let unanswered = 0;
   const proxy = new Proxy(client, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property);
@@ -168,9 +174,15 @@ export function countingClient<T extends ValkeyClient>(client: T): { client: T; 
       if (!SEND_METHODS.has(String(property))) return bound;
       return (...args: unknown[]) => {
         commands++;
-        return bound(...args);
+        const reply = bound(...args);
+        if (reply instanceof Promise) {
+          reply.catch((error: unknown) => {
+            if (UNANSWERED.test(`${(error as Error)?.name} ${(error as Error)?.message}`)) unanswered++;
+          });
+        }
+        return reply;
       };
     },
   });
-  return { client: proxy, commands: () => commands };
+  return { client: proxy, commands: () => commands, answered: () => commands - unanswered };
 }
