@@ -76,17 +76,10 @@ function signingKey(secret: string, day: string, region: string): Buffer {
   return key;
 }
 
-let lastPath = '/';
-let lastCanonicalPath = '/';
-
 /** Every path segment URI-encoded once more (RFC 3986), as SigV4 asks of every service but S3. */
 function canonicalPath(path: string): string {
-  // DynamoDB's path is `/` (or an endpoint's own base path): the same for every request.
-  if (path === lastPath) return lastCanonicalPath;
-  lastCanonicalPath = path
+  return path
     .split('/')
     .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
     .join('/');
-  lastPath = path;
-  return lastCanonicalPath;
 }
