@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { hashMaterial } from '../engine/hash.js';
+import { hashMaterial, sha256 } from '../engine/hash.js';
 import { parseJsonLossless } from '../engine/lossless-json.js';
 import type { ParsedHttpRequest } from './http-event.js';
 
@@ -33,5 +32,5 @@ function bodyMaterial(request: ParsedHttpRequest): unknown {
       // Not JSON after all: the bytes decide.
     }
   }
-  return { sha256: createHash('sha256').update(body).digest('base64url') };
+  return { sha256: sha256(body, 'base64url') };
 }
