@@ -57,6 +57,19 @@ interface Tools {
   executed(): void;
 }
 
+/** A case's tools in its own `scope` of the fixture's table, and the count of its handlers' executions. */
+function toolsIn(fixture: StoreFixture, scope: string): { tools: Tools; executions(): number } {
+  let executions = 0;
+  const tools: Tools = {
+    scope,
+    store: fixture.store,
+    tableName: fixture.table.name,
+    context: lambdaContext(30_000, 'bad-input-fn'),
+    executed: () => void executions++,
+  };
+  return { tools, executions: () => executions };
+}
+
 const ORDER = 'order-1';
 const future = () => Math.floor(Date.now() / 1000) + 3600;
 
@@ -557,14 +570,7 @@ export function expectedExecutions(testCase: Case): number {
 /** Case `number` (from 1), in its own scope `bad-<number>` of the fixture's table. */
 export async function runCase(fixture: StoreFixture, testCase: Case, number: number): Promise<CaseOutcome> {
   const scope = `bad-${number}`;
-  let executions = 0;
-  const tools: Tools = {
-    scope,
-    store: fixture.store,
-    tableName: fixture.table.name,
-    context: lambdaContext(30_000, 'bad-input-fn'),
-    executed: () => void executions++,
-  };
+  const { tools, executions } = toolsIn(fixture, scope);
   let seeded: Record<string, unknown> | undefined;
   if (testCase.seed !== undefined) {
     seeded = { id: `${scope}#${hashMaterial(ORDER)}`, ...testCase.seed };
@@ -582,7 +588,7 @@ export async function runCase(fixture: StoreFixture, testCase: Case, number: num
     name: error instanceof Error ? error.name : 'no error',
     message: error instanceof Error ? error.message : String(error),
     table: describeTable(await itemsOf(fixture, scope), seeded),
-    executions,
+    executions: executions(),
   };
 }
 
@@ -678,21 +684,14 @@ export interface ValidKeyOutcome {
 /** The key first, the same key again, then the other key, in scope `valid-<number>`. */
 export async function runValidKey(fixture: StoreFixture, key: ValidKey, number: number): Promise<ValidKeyOutcome> {
   const scope = `valid-${number}`;
-  let executions = 0;
-  const tools: Tools = {
-    scope,
-    store: fixture.store,
-    tableName: fixture.table.name,
-    context: lambdaContext(30_000, 'bad-input-fn'),
-    executed: () => void executions++,
-  };
-  const fn = wrapped(tools, () => ({ execution: executions }));
+  const { tools, executions } = toolsIn(fixture, scope);
+  const fn = wrapped(tools, () => ({ execution: executions() }));
   const first = await fn({ orderId: key.first }, tools.context);
   const replay = await fn({ orderId: key.same }, tools.context);
   const other = await fn({ orderId: key.other }, tools.context);
   const items = await itemsOf(fixture, scope);
   const idLength = Math.max(...items.map((item) => String(item.id).length));
-  return { first, replay, other, executions, records: items.length, idLength };
+  return { first, replay, other, executions: executions(), records: items.length, idLength };
 }
 
 export const VALID_KEYS_HEADER = ['key', 'same key again', 'a different key', 'table afterwards'];
