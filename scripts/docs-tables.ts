@@ -60,9 +60,8 @@ const SECTIONS: Record<string, () => Promise<Rendered>> = {
       const broken: string[] = [];
       for (const [index, key] of badInput.VALID_KEYS.entries()) {
         const outcome = await badInput.runValidKey(fixture, key, index + 1);
-        const row = badInput.validKeyRow(key, outcome);
-        rows.push(row);
-        if (row[1] !== 'replayed' || row[2] !== 'ran separately' || outcome.records !== 2) broken.push(`valid key ${key.input}`);
+        rows.push(badInput.validKeyRow(key, outcome));
+        if (!badInput.validKeyHolds(outcome)) broken.push(`valid key ${key.input}`);
       }
       return { markdown: markdownTable(badInput.VALID_KEYS_HEADER, rows), broken };
     });

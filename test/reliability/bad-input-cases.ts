@@ -696,6 +696,18 @@ export async function runValidKey(fixture: StoreFixture, key: ValidKey, number: 
 
 export const VALID_KEYS_HEADER = ['key', 'same key again', 'a different key', 'table afterwards'];
 
+/** Whether a valid key came out as it must: replayed, apart from the other key, two records with short ids. */
+export function validKeyHolds(outcome: ValidKeyOutcome): boolean {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  return (
+    same(outcome.replay, outcome.first) &&
+    !same(outcome.other, outcome.first) &&
+    outcome.executions === 2 &&
+    outcome.records === 2 &&
+    outcome.idLength < 64
+  );
+}
+
 export function validKeyRow(key: ValidKey, outcome: ValidKeyOutcome): string[] {
   const replayed = JSON.stringify(outcome.replay) === JSON.stringify(outcome.first) ? 'replayed' : 'ran again';
   const separate = JSON.stringify(outcome.other) === JSON.stringify(outcome.first) ? 'replayed the first' : 'ran separately';
