@@ -71,6 +71,12 @@ export async function startValkeyClusterHarness(options: ValkeyClusterHarnessOpt
     },
   });
   started = cluster;
+  // A start that had to pick fresh ports (see onFreshPorts) left the fronts of its first nodes behind.
+  for (const [node, proxy] of proxies) {
+    if (cluster.nodes.includes(node)) continue;
+    proxies.delete(node);
+    await proxy.stop();
+  }
   const faulty: ConnectedClient = await connectClusterClient(options.library, cluster.seeds, { timeoutMs: options.timeoutMs });
   const calm: ConnectedClient = await connectClusterClient('ioredis', cluster.seeds, { timeoutMs: 10_000 });
   const store = new ValkeyStore({ client: faulty.client });

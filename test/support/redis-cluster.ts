@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { freePort, launchRedisServer, REDIS_SERVER_BIN, type RedisAvailability, stopProcess } from './redis-server.js';
+import {
+  freePort,
+  launchRedisServer,
+  onFreshPorts,
+  REDIS_SERVER_BIN,
+  type RedisAvailability,
+  stopProcess,
+} from './redis-server.js';
 
 const CLI_BIN = process.env.REDIS_CLI_BIN ?? 'redis-cli';
 
@@ -106,7 +113,11 @@ interface NodeView {
 }
 
 /** Starts `primaries × (1 + replicasPerPrimary)` nodes on free loopback ports and joins them with `redis-cli --cluster create`. */
-export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
+export function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
+  return onFreshPorts(() => startOnFreePorts(options));
+}
+
+async function startOnFreePorts(options: RedisClusterOptions): Promise<RedisCluster> {
   const primaries = options.primaries ?? 3;
   const replicasPerPrimary = options.replicasPerPrimary ?? 1;
   const count = primaries * (1 + replicasPerPrimary);

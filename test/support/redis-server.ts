@@ -54,13 +54,23 @@ export interface RedisServer {
 }
 
 /** Starts a `redis-server` on a free loopback port, persistence off unless `durable`. */
-export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+export function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  return onFreshPorts(() => startOnFreePort(options));
+}
+
+async function startOnFreePort(options: RedisServerOptions): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'idempotency-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
   args.push(...(options.durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
   if (options.replicaOf) args.push('--replicaof', options.replicaOf.host, String(options.replicaOf.port));
-  let child = await launchRedisServer(args);
+  let child: ChildProcess;
+  try {
+    child = await launchRedisServer(args);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     host: '127.0.0.1',
     port,
@@ -117,6 +127,21 @@ export function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promis
     child.once('exit', () => resolve());
     child.kill(signal);
   });
+}
+
+/**
+ * Runs `start` again, on ports it picks afresh, when a server it launched could not bind one: a
+ * port free when asked can be taken before the server binds it (another test's server, or the local
+ * end of an outgoing connection, drawn from the same range). Any other failure is `start`'s own.
+ */
+export async function onFreshPorts<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= attempts || !/Address already in use/.test(String((error as Error | undefined)?.message))) throw error;
+    }
+  }
 }
 
 /** A loopback port nothing listens on at the moment of asking. */
