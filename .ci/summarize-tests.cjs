@@ -20,8 +20,11 @@ for (const major of process.argv.slice(2)) {
     continue;
   }
   const report = JSON.parse(fs.readFileSync(file, 'utf8'));
-  // A file that fails to load has no tests to count; vitest marks it failed, so count it as one failure.
-  const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  // A file that failed with no failed test (it did not load, or a beforeAll/afterAll hook threw and its
+  // tests were skipped) has nothing to count; vitest marks it failed, so count it as one failure.
+  const brokenFiles = report.testResults.filter(
+    (f) => f.status === 'failed' && !f.assertionResults.some((test) => test.status === 'failed'),
+  ).length;
   const runtimeFailed = report.numFailedTests + brokenFiles;
   console.log(`node${major}: ${report.numPassedTests} passed, ${runtimeFailed} failed`);
   // Tests skipped on this runtime, by their outermost title: where the suite names why (a runtime too old).
@@ -39,7 +42,9 @@ for (const major of process.argv.slice(2)) {
     const where = path.relative(path.join(__dirname, '..'), file.name);
     const failures = file.assertionResults.filter((test) => test.status === 'failed');
     if (file.status === 'failed' && failures.length === 0)
-      console.log(`  failed on node${major}: ${where} (did not load: ${firstLine(file.message)})`);
+      console.log(
+        `  failed on node${major}: ${where} (outside its tests: ${firstLine(file.message) || 'a hook failed; see the log'})`,
+      );
     for (const test of failures) {
       const title = [...test.ancestorTitles, test.title].join(' > ');
       console.log(`  failed on node${major}: ${where} > ${title}: ${firstLine(test.failureMessages?.[0])}`);
