@@ -19,36 +19,45 @@ const MIN_REQUEST_MS = 100;
  * that wrote the claim (see docs/failure-modes.md for each case).
  */
 export function boundedStore(store: IdempotencyStore, timeoutMs: number): IdempotencyStore {
-  function deadlineOf(invocationDeadline: number | undefined): number {
+  function boundOf(invocationDeadline: number | undefined): Bound {
     const now = Date.now();
-    const bound = now + timeoutMs;
-    if (invocationDeadline === undefined) return bound;
-    return Math.min(bound, Math.max(invocationDeadline - DEADLINE_RESERVE_MS, now + MIN_REQUEST_MS));
+    const latest = now + timeoutMs;
+    const deadline =
+      invocationDeadline === undefined
+        ? latest
+        : Math.min(latest, Math.max(invocationDeadline - DEADLINE_RESERVE_MS, now + MIN_REQUEST_MS));
+    return { setAt: now, deadline };
   }
 
   return withRequests(store, {
     claim(request) {
-      const deadline = deadlineOf(request.deadline);
-      return settleBy(deadline, 'claim', request.id, () => store.claim({ ...request, deadline }));
+      const bound = boundOf(request.deadline);
+      return settleBy(bound, 'claim', request.id, () => store.claim({ ...request, deadline: bound.deadline }));
     },
     get(id, options) {
-      const deadline = deadlineOf(options?.deadline);
-      return settleBy(deadline, 'get', id, () => store.get(id, { ...options, deadline }));
+      const bound = boundOf(options?.deadline);
+      return settleBy(bound, 'get', id, () => store.get(id, { ...options, deadline: bound.deadline }));
     },
     complete(request) {
-      const deadline = deadlineOf(request.deadline);
-      return settleBy(deadline, 'complete', request.id, () => store.complete({ ...request, deadline }));
+      const bound = boundOf(request.deadline);
+      return settleBy(bound, 'complete', request.id, () => store.complete({ ...request, deadline: bound.deadline }));
     },
     release(request) {
-      const deadline = deadlineOf(request.deadline);
-      return settleBy(deadline, 'release', request.id, () => store.release({ ...request, deadline }));
+      const bound = boundOf(request.deadline);
+      return settleBy(bound, 'release', request.id, () => store.release({ ...request, deadline: bound.deadline }));
     },
   });
 }
 
-/** `request()`, or an unavailable `StoreError` once the wall clock reaches `deadline` without its answer. */
-async function settleBy<T>(deadline: number, operation: string, recordId: string, request: () => Promise<T>): Promise<T> {
-  const startedAt = Date.now();
+/** When a request must have settled (wall clock), and when that was decided: the span the error names. */
+interface Bound {
+  readonly setAt: number;
+  readonly deadline: number;
+}
+
+/** `request()`, or an unavailable `StoreError` once the wall clock reaches the bound's deadline without its answer. */
+async function settleBy<T>(bound: Bound, operation: string, recordId: string, request: () => Promise<T>): Promise<T> {
+  const { setAt, deadline } = bound;
   // A store method that throws instead of rejecting is still one failed request.
   const answer = (async () => request())();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -57,12 +66,12 @@ async function settleBy<T>(deadline: number, operation: string, recordId: string
       () =>
         reject(
           new StoreError(
-            `The idempotency store did not answer ${operation} of record "${recordId}" within ${deadline - startedAt} ms (storeTimeoutMs, or the invocation's deadline); it may still apply it later.`,
+            `The idempotency store did not answer ${operation} of record "${recordId}" within ${deadline - setAt} ms (storeTimeoutMs, or the invocation's deadline); it may still apply it later.`,
             operation,
             { recordId, unavailable: true },
           ),
         ),
-      Math.max(0, deadline - startedAt),
+      Math.max(0, deadline - Date.now()),
     );
     // A pending bound must never keep a process (a test, a script) alive.
     timer.unref?.();
