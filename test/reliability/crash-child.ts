@@ -35,7 +35,9 @@ const store = new DynamoDBStore({ tableName: env('IDEMPOTENCY_TABLE') });
 async function chargeOrder(order: { orderId: string }, _context: Context) {
   appendFileSync(env('CRASH_LEDGER'), `child ${process.pid} ${order.orderId}\n`);
   process.stdout.write('IN_HANDLER\n');
-  if (env('CRASH_AT') === 'handler') await new Promise(() => undefined);
+  // Hangs until killed: a pending promise alone would let the process exit once nothing else holds
+  // its event loop (on a loaded runner it did, before the test's SIGKILL); the interval holds it.
+  if (env('CRASH_AT') === 'handler') await new Promise(() => setInterval(() => undefined, 60_000));
   return { orderId: order.orderId, chargedBy: `child ${process.pid}` };
 }
 
