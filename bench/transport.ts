@@ -1,5 +1,5 @@
 import './quiet-sdk.js';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -25,7 +25,7 @@ import { BENCH_FUNCTION_NAME, lambdaContext, type OrderEvent } from './workload.
  * and latency per invocation against dynalite (in a child process, so its CPU is not counted),
  * and the requests each invocation sends. Writes its section of bench/RESULTS.md between
  * `<!-- transport:start -->` and `<!-- transport:end -->` (appended when missing). BENCH_QUICK=1 runs a short version
- * and writes nothing.
+ * and writes nothing. BENCH_NODE=<node binary> runs the cold starts on that Node (Lambda runs 22 and 24).
  */
 
 type Contender = 'lean' | 'sdk-client' | 'powertools';
@@ -41,6 +41,9 @@ const FIXTURES: Record<Contender, string> = {
   powertools: 'powertools-handler.ts',
 };
 const QUICK = process.env.BENCH_QUICK === '1';
+/** The Node the cold starts run on: BENCH_NODE (a binary, say Lambda's Node 22), else this one. */
+const COLD_NODE = process.env.BENCH_NODE ?? process.execPath;
+const COLD_NODE_VERSION = spawnSync(COLD_NODE, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
 const COLD_RUNS = QUICK ? 3 : 20;
 const BLOCK = QUICK ? 20 : 100;
 const ROUNDS = QUICK ? 2 : 8;
@@ -92,7 +95,7 @@ handler({ orderId: 'cold-' + process.pid + '-' + Date.now() }, context).then(() 
 function coldRun(file: string, env: Record<string, string>): Promise<ColdRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['-e', COLD_PROBE], {
+    const child = spawn(COLD_NODE, ['-e', COLD_PROBE], {
       env: { ...process.env, ...env, BENCH_BUNDLE: file },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -275,7 +278,7 @@ async function main(): Promise<void> {
     const pt = rows.powertools;
     const lines = [
       `Measured ${new Date().toISOString().slice(0, 10)} on Node ${process.versions.node}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load ${loadStart.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}; dynalite in a child process. Medians.`,
-      `Cold start: ${COLD_RUNS} fresh \`node\` processes per handler, alternating; the same Middy handler bundled as NodejsFunction bundles it (esbuild, CommonJS, node22, minified, AWS SDK bundled). Init is \`require\` of the bundle; first invocation is a first call against dynalite, connection and credentials included.`,
+      `Cold start: ${COLD_RUNS} fresh \`node\` processes per handler on Node ${COLD_NODE_VERSION}, alternating; the same Middy handler bundled as NodejsFunction bundles it (esbuild, CommonJS, node22, minified, AWS SDK bundled). Init is \`require\` of the bundle; first invocation is a first call against dynalite, connection and credentials included.`,
       `Warm: each library's compiled JavaScript (ours built by esbuild, unminified; Powertools and the SDK from node_modules); ${ROUNDS} interleaved rounds of ${BLOCK} first calls then the same ${BLOCK} keys again (duplicates); CPU is this process's user + system time per invocation (the client side only).`,
       '',
       table(

@@ -1,4 +1,4 @@
-import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import type * as Zlib from 'node:zlib';
 import { ResultNotSerializableError, ResultTooLargeError, UnstorableResultError } from '../errors.js';
 import type { StoredResult } from './record.js';
 import type { ResultSerializer } from './serializer.js';
@@ -94,13 +94,18 @@ function serializeOrThrow(serializer: ResultSerializer, value: unknown): string 
   }
 }
 
+// Loaded by the first result large enough to compress: most functions never need it (bench/RESULTS.md).
+let zlib: typeof Zlib | undefined;
+const loadZlib = (): typeof Zlib => (zlib ??= process.getBuiltinModule('node:zlib'));
+
 function compress(text: string, size: number, quality: number): Uint8Array {
+  const { brotliCompressSync, constants } = loadZlib();
   const body = brotliCompressSync(text, {
     params: {
       [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
       [constants.BROTLI_PARAM_QUALITY]: quality,
       [constants.BROTLI_PARAM_SIZE_HINT]: size,
-      [constants.BROTLI_PARAM_LGWIN]: windowBits(size),
+      [constants.BROTLI_PARAM_LGWIN]: windowBits(size, constants),
     },
   });
   const framed = new Uint8Array(body.byteLength + 1);
@@ -114,14 +119,14 @@ function compress(text: string, size: number, quality: number): Uint8Array {
  * window (22 bits) while a small result no longer sets up a 4 MB one (about a fifth of the time
  * compressing 1 KB took).
  */
-function windowBits(size: number): number {
+function windowBits(size: number, constants: typeof Zlib.constants): number {
   return Math.min(Math.max(Math.ceil(Math.log2(size + 16)), constants.BROTLI_MIN_WINDOW_BITS), constants.BROTLI_DEFAULT_WINDOW);
 }
 
 /** @throws {Error} when the frame is unknown or the bytes do not decompress. */
 export function decompress(bytes: Uint8Array): string {
   if (bytes[0] !== BROTLI_FRAME) throw new Error(`unknown compression frame ${bytes[0]}`);
-  return brotliDecompressSync(bytes.subarray(1)).toString('utf8');
+  return loadZlib().brotliDecompressSync(bytes.subarray(1)).toString('utf8');
 }
 
 const unstorableErrors: Record<string, new (message: string) => UnstorableResultError> = {

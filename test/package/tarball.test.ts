@@ -170,6 +170,27 @@ charge({ id: 1 });
     expect(run(process.execPath, ['--input-type=module', '-e', script]).trim()).toBe('0');
   });
 
+  it('loads only the built-in modules a store needs at setup: none for compression or file credentials, TLS only for https', () => {
+    const script = `
+      const require = (await import('node:module')).createRequire(process.cwd() + '/');
+      const loaded = (before) => process.moduleLoadList.filter((entry) => !before.has(entry) && /^NativeModule (zlib|tls|https|http|fs\\/promises)$/.test(entry)).map((entry) => entry.slice(13));
+      const before = new Set(process.moduleLoadList);
+      const { DynamoDBStore } = await import('lambda-idempotency');
+      require('lambda-idempotency');
+      new DynamoDBStore({ tableName: 'orders', endpoint: 'http://127.0.0.1:8000' });
+      const plain = loaded(before);
+      new DynamoDBStore({ tableName: 'orders', endpoint: 'https://dynamodb.eu-west-1.amazonaws.com' });
+      console.log(JSON.stringify({ plain, secure: loaded(before) }));`;
+    const { plain, secure } = JSON.parse(run(process.execPath, ['--input-type=module', '-e', script]).trim()) as Record<
+      string,
+      string[]
+    >;
+    expect(plain).toEqual(['http']);
+    expect(secure).toEqual(expect.arrayContaining(['http', 'tls', 'https']));
+    expect(secure).not.toContain('zlib');
+    expect(secure).not.toContain('fs/promises');
+  });
+
   it('loads an anonymous wrapped handler and replays its result to a retry in another process', () => {
     app.write('handler.mjs', handlerSource('plain'));
     const first = invoke('./handler.mjs', { orderId: 'anonymous-1' }, 'import') as { pid: number; build: string };

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { InvocationDeadlineError } from '../../errors.js';
 import type { Claim } from '../claim.js';
 import { engineFromBegin } from '../engine-from-begin.js';

@@ -1,7 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-
 /** AWS credentials, as the AWS SDK's credential providers return them. */
 export interface AwsCredentials {
   /** The access key id (`AKIA…`, or `ASIA…` for temporary credentials). */
@@ -123,7 +119,9 @@ export async function fromContainerEndpoint(env: NodeJS.ProcessEnv): Promise<Aws
     try {
       // The token file is rotated (EKS Pod Identity): read it at each fetch.
       const tokenFile = env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE;
-      const token = tokenFile ? (await readFile(tokenFile, 'utf8')).trim() : env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
+      const token = tokenFile
+        ? (await process.getBuiltinModule('node:fs/promises').readFile(tokenFile, 'utf8')).trim()
+        : env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
       return parseContainerCredentials(await getText(url, token));
     } catch (error) {
       lastError = error;
@@ -150,7 +148,8 @@ function parseContainerCredentials(text: string): AwsCredentials {
 }
 
 function getText(url: URL, authorization: string | undefined): Promise<string> {
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  // Loaded here, not at import: the Lambda environment's own credentials need no request.
+  const { request: send } = process.getBuiltinModule(url.protocol === 'https:' ? 'node:https' : 'node:http');
   return new Promise((resolve, reject) => {
     const request = send(url, {
       method: 'GET',

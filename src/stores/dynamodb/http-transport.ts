@@ -1,5 +1,4 @@
-import { type ClientRequest, Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { ClientRequest, Agent as HttpAgent, request as httpRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClockOffset } from './clock-offset.js';
@@ -51,9 +50,9 @@ export function createHttpTransport(
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const baseDelayMs = options.retryBaseDelayMs ?? DEFAULT_BASE_DELAY_MS;
   const secure = resolved?.url.protocol === 'https:';
-  const agent = secure
-    ? new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS })
-    : new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
+  // The module of the endpoint's scheme alone: an http endpoint (dynalite, DynamoDB Local) never loads TLS.
+  const { Agent, request } = process.getBuiltinModule(secure ? 'node:https' : 'node:http');
+  const agent: HttpAgent = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
 
   const destination = resolved && requestTarget(resolved.url);
   if (destination !== undefined) boundConnects(agent, connectTimeoutMs, secure, destination.host);
@@ -76,7 +75,7 @@ export function createHttpTransport(
       await credentials.get(),
       clock.now(),
     );
-    const response = await exchange(target, signed, body, { agent, secure, timeoutMs });
+    const response = await exchange(target, signed, body, { agent, request, timeoutMs });
     const clockCorrected = clock.observe(response.date);
     if (response.statusCode >= 200 && response.statusCode < 300) return decodeOutput(response.body);
     const error = decodeError(response.statusCode, response.errorType, response.requestId, response.body);
@@ -145,7 +144,8 @@ function requestTarget(url: URL): RequestTarget {
 
 interface ExchangeSettings {
   readonly agent: HttpAgent;
-  readonly secure: boolean;
+  /** `request` of `node:http` or `node:https`, as the endpoint's scheme says. */
+  readonly request: typeof httpRequest;
   readonly timeoutMs: number;
 }
 
@@ -176,9 +176,16 @@ function exchange(
   settings: ExchangeSettings,
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const send = settings.secure ? httpsRequest : httpRequest;
     const { protocol, hostname, port, path } = target;
-    const request: ClientRequest = send({ protocol, hostname, port, path, method: 'POST', headers, agent: settings.agent });
+    const request: ClientRequest = settings.request({
+      protocol,
+      hostname,
+      port,
+      path,
+      method: 'POST',
+      headers,
+      agent: settings.agent,
+    });
     const fail = (error: Error) => {
       clearTimeout(attemptTimer);
       reject(error);
