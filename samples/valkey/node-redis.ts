@@ -5,8 +5,8 @@ import { cacheAddress } from './cache-address.js';
 
 const { host, port, tls } = cacheAddress(process.env.CACHE_URL);
 
-// The cluster recipe of docs/valkey.md: timeouts on the socket and on queued commands, a
-// reconnect after a socket timeout, no offline queue. Connected at cold start (bundle as ESM).
+// The cluster recipe of docs/valkey.md: timeouts on the socket and on queued commands, and a
+// reconnect after a socket timeout. Connected at cold start (bundle as ESM).
 const client = createCluster({
   rootNodes: [{ socket: { host, port } }],
   defaults: {
@@ -16,7 +16,6 @@ const client = createCluster({
       reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000),
       ...(tls ? { tls: true as const } : {}),
     },
-    disableOfflineQueue: true,
   },
   commandOptions: { timeout: 1000 },
 });

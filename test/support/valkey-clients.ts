@@ -80,7 +80,6 @@ export async function connectClusterClient(
       const client = createCluster({
         rootNodes: seeds.map(({ host, port }) => ({ socket: { host, port } })),
         defaults: {
-          disableOfflineQueue: true,
           socket: {
             connectTimeout: timeoutMs,
             socketTimeout: timeoutMs,

@@ -21,8 +21,9 @@ export function connect(host: string, port: number, tls = true) {
 export function connectCluster(host: string, port: number, tls = true) {
   const client = createCluster({
     rootNodes: [{ socket: { host, port } }],
-    // Every node connection: no offline queue, so a command for a node that is down fails at once.
-    defaults: { socket: { ...socket, ...(tls ? { tls: true as const } : {}) }, disableOfflineQueue: true },
+    // Every node keeps its offline queue: a command sent while its connection reopens (after an idle
+    // socketTimeout, as on the first invocation after a freeze) waits for it, within commandOptions.timeout.
+    defaults: { socket: { ...socket, ...(tls ? { tls: true as const } : {}) } },
     commandOptions,
   });
   client.on('error', () => undefined);
