@@ -1,10 +1,15 @@
 import { Redis } from 'ioredis';
 import type { IdempotencyWarning } from '../../src/index.js';
 import { ValkeyStore } from '../../src/stores/valkey/index.js';
-import { CLAIM, COMPLETE, RELEASE } from '../../src/stores/valkey/scripts.js';
 import { Ledger } from '../support/idempotency-model.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
-import { type ClientLibrary, type ConnectedClient, connectClient, untilReachable } from '../support/valkey-clients.js';
+import {
+  type ClientLibrary,
+  type ConnectedClient,
+  cacheStoreScripts,
+  connectClient,
+  untilReachable,
+} from '../support/valkey-clients.js';
 import { ValkeyFaultProxy, type ValkeyFaultRule } from '../support/valkey-fault-proxy.js';
 import { observeValkey } from '../support/valkey-record.js';
 import { type ContainerOptions, reliabilityEngine, reliabilityRecordId, type StoreHarness } from './harness.js';
@@ -67,7 +72,7 @@ export async function startValkeyHarness(options: ValkeyHarnessOptions): Promise
     async beforeStep() {
       // A fault meant for a claim must hit the script that claims, not an EVALSHA answered NOSCRIPT
       // because an earlier restart or flush emptied the cache (SCRIPT FLUSH is a fault of its own).
-      for (const script of [CLAIM, COMPLETE, RELEASE]) await direct.call('SCRIPT', 'LOAD', script.source);
+      await cacheStoreScripts((command, ...args) => direct.call(command, ...args));
       // Both clients back from a restart an earlier step caused.
       await Promise.all([untilReachable(store, ['reachable'], 10_000), untilReachable(calmStore, ['reachable'], 10_000)]);
     },

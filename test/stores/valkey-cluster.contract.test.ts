@@ -1,9 +1,8 @@
 import { afterAll } from 'vitest';
 import { ValkeyStore } from '../../src/stores/valkey/index.js';
-import { CLAIM, COMPLETE, EVICT, RELEASE } from '../../src/stores/valkey/scripts.js';
 import { clusterAvailability, type RedisCluster, startRedisCluster } from '../support/redis-cluster.js';
 import { titled } from '../support/redis-server.js';
-import { CLIENT_LIBRARIES, countingClient } from '../support/valkey-clients.js';
+import { CLIENT_LIBRARIES, cacheStoreScripts, countingClient } from '../support/valkey-clients.js';
 import { storeContract } from './contract.js';
 import { connectByRecipe } from './valkey/recipes.js';
 
@@ -31,9 +30,8 @@ for (const library of CLIENT_LIBRARIES) {
     titled(`ValkeyStore over a ${library} cluster client (Redis Cluster, 3 primaries + 3 replicas)`, availability),
     async () => {
       const running = await cluster();
-      for (const primary of await running.primaries()) {
-        for (const script of [CLAIM, COMPLETE, RELEASE, EVICT]) await primary.admin.call('SCRIPT', 'LOAD', script.source);
-      }
+      for (const primary of await running.primaries())
+        await cacheStoreScripts((command, ...args) => primary.admin.call(command, ...args));
       const [seed] = running.seeds;
       const connected = await connectByRecipe(library, 'cluster', seed!.host, seed!.port);
       const counted = countingClient(connected.client);

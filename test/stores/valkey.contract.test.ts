@@ -1,14 +1,10 @@
 import { toConnection } from '../../src/stores/valkey/connection.js';
 import { ValkeyStore } from '../../src/stores/valkey/index.js';
-import { CLAIM, COMPLETE, EVICT, RELEASE } from '../../src/stores/valkey/scripts.js';
 import { redisAvailability, startRedisServer, titled } from '../support/redis-server.js';
-import { CLIENT_LIBRARIES, connectClient, countingClient } from '../support/valkey-clients.js';
+import { CLIENT_LIBRARIES, cacheStoreScripts, connectClient, countingClient } from '../support/valkey-clients.js';
 import { storeContract } from './contract.js';
 
 const availability = redisAvailability();
-
-// The scripts are cached up front, so the request counts are a warm server's whichever test runs
-// first (a script's first EVALSHA on a server costs one EVAL more: NOSCRIPT, then the source).
 
 for (const library of CLIENT_LIBRARIES) {
   storeContract(
@@ -17,8 +13,9 @@ for (const library of CLIENT_LIBRARIES) {
       const server = availability.available && availability.external ? undefined : await startRedisServer();
       const url = server?.url ?? (availability.available ? availability.external : undefined) ?? '';
       const connected = await connectClient(library, url);
+      // Cached up front: the request counts are a warm server's, whichever test runs first.
       const direct = toConnection(connected.client)!;
-      for (const script of [CLAIM, COMPLETE, RELEASE, EVICT]) await direct.send(['SCRIPT', 'LOAD', script.source], '');
+      await cacheStoreScripts((...args) => direct.send(args, ''));
       const counted = countingClient(connected.client);
       return {
         store: new ValkeyStore({ client: counted.client, keyPrefix: `contract:${library}:` }),

@@ -4,6 +4,7 @@ import { Cluster, Redis } from 'ioredis';
 import { Redis as Valkey, Cluster as ValkeyCluster } from 'iovalkey';
 import { createClient, createCluster } from 'redis';
 import type { ValkeyClient, ValkeyStore } from '../../src/stores/valkey/index.js';
+import { CLAIM, COMPLETE, RELEASE } from '../../src/stores/valkey/scripts.js';
 import type { ClusterAddress } from './redis-cluster.js';
 
 /** A connected client of one library, and how to close it. */
@@ -149,6 +150,15 @@ function quietGlide(): void {
   if (glideQuiet) return;
   Logger.init('off');
   glideQuiet = true;
+}
+
+/**
+ * Caches the scripts `ValkeyStore` sends (claim, complete, release) on the server `send` reaches, so
+ * what a test counts or faults is the script itself, never a first `EVALSHA` answered NOSCRIPT and
+ * the `EVAL` after it. A cluster caches scripts per primary: call it for each.
+ */
+export async function cacheStoreScripts(send: (command: string, ...args: string[]) => Promise<unknown>): Promise<void> {
+  for (const script of [CLAIM, COMPLETE, RELEASE]) await send('SCRIPT', 'LOAD', script.source);
 }
 
 const SEND_METHODS = new Set(['customCommand', 'callBuffer', 'sendCommand', 'send']);

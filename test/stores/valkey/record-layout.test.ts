@@ -4,9 +4,8 @@ import { hashMaterial } from '../../../src/engine/hash.js';
 import { makeIdempotent, StoreError } from '../../../src/index.js';
 import { toConnection, type ValkeyConnection } from '../../../src/stores/valkey/connection.js';
 import { ValkeyStore } from '../../../src/stores/valkey/index.js';
-import { CLAIM, COMPLETE, RELEASE } from '../../../src/stores/valkey/scripts.js';
 import { type RedisServer, redisAvailability, startRedisServer, titled } from '../../support/redis-server.js';
-import { type ConnectedClient, connectClient } from '../../support/valkey-clients.js';
+import { type ConnectedClient, cacheStoreScripts, connectClient } from '../../support/valkey-clients.js';
 
 /**
  * What the store writes (one string per record, compressed only above its threshold) and how a
@@ -28,7 +27,7 @@ describe.skipIf(!availability.available)(titled('ValkeyStore record layout and c
     connected = await connectClient('node-redis', url);
     const inner = toConnection(connected.client)!;
     // Cached up front, so the commands each test counts never include a NOSCRIPT reload.
-    for (const script of [CLAIM, COMPLETE, RELEASE]) await inner.send(['SCRIPT', 'LOAD', script.source], '');
+    await cacheStoreScripts((...args) => inner.send(args, ''));
     sent = [];
     connection = {
       send: (args, key) => {
