@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { type ColdRun, coldRun } from './cold-start.js';
 import { startEndpoint } from './dynalite-process.js';
 import { benchClient, createTable } from './dynamodb.js';
 import { median } from './stats.js';
@@ -17,16 +18,6 @@ const trees = process.argv.slice(2);
 if (trees.length === 0) throw new Error('usage: tsx bench/cold-ab.ts <source tree> [<source tree> ...]');
 const RUNS = Number(process.env.N ?? 30);
 const node = process.env.NODE_BIN ?? process.execPath;
-const PROBE = `
-const started = performance.now();
-const { handler } = require(process.env.BENCH_BUNDLE);
-const loaded = performance.now();
-const context = { functionName: 'f', awsRequestId: 'cold', getRemainingTimeInMillis: () => 30000 };
-handler({ orderId: 'cold-' + process.pid + '-' + Date.now() }, context).then(() => {
-  process.stdout.write(JSON.stringify({ initMs: loaded - started, firstMs: performance.now() - loaded }));
-  process.exit(0);
-}, (error) => { console.error(error); process.exit(1); });`;
-
 const endpoint = await startEndpoint();
 try {
   const table = await createTable(benchClient(endpoint.url), 'cold-ab');
@@ -47,29 +38,21 @@ try {
     });
     bundles.push(outfile);
   }
-  const runs = bundles.map(() => [] as { wallMs: number; initMs: number; firstMs: number }[]);
+  const runs = bundles.map(() => [] as ColdRun[]);
   for (let round = -1; round < RUNS; round++) {
     const order = bundles.map((_, index) => index);
     if (round % 2 === 0) order.reverse();
     for (const index of order) {
-      const started = performance.now();
-      const child = spawnSync(node, ['-e', PROBE], {
-        cwd: scratch,
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: 'local',
-          AWS_SECRET_ACCESS_KEY: 'local',
-          AWS_REGION: 'us-east-1',
-          AWS_LAMBDA_FUNCTION_NAME: 'cold-ab',
-          AWS_ENDPOINT_URL_DYNAMODB: endpoint.url,
-          IDEMPOTENCY_TABLE: table,
-          BENCH_BUNDLE: bundles[index]!,
-        },
+      const run = await coldRun(node, bundles[index]!, {
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_REGION: 'us-east-1',
+        AWS_LAMBDA_FUNCTION_NAME: 'cold-ab',
+        AWS_ENDPOINT_URL_DYNAMODB: endpoint.url,
+        IDEMPOTENCY_TABLE: table,
       });
-      const wallMs = performance.now() - started;
-      if (child.status !== 0) throw new Error(`cold run of ${trees[index]} failed: ${child.stderr}`);
       // The first round warms the file cache.
-      if (round >= 0) runs[index]!.push({ wallMs, ...(JSON.parse(String(child.stdout)) as { initMs: number; firstMs: number }) });
+      if (round >= 0) runs[index]!.push(run);
     }
   }
   const [base] = runs.map((rows) => median(rows.map((row) => row.wallMs)));

@@ -1,5 +1,5 @@
 import './quiet-sdk.js';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -12,6 +12,7 @@ import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { build } from 'esbuild';
 import middy from 'middy-core-7';
 import { FaultProxy } from '../test/support/fault-proxy.js';
+import { type ColdRun, coldRun } from './cold-start.js';
 import { startEndpoint } from './dynalite-process.js';
 import { benchClient, createTable } from './dynamodb.js';
 import { table } from './report/markdown.js';
@@ -57,12 +58,6 @@ function log(message: string): void {
   process.stderr.write(`[bench transport] ${message}\n`);
 }
 
-interface ColdRun {
-  readonly wallMs: number;
-  readonly initMs: number;
-  readonly firstMs: number;
-}
-
 /** One bundle per contender, as NodejsFunction builds it, with the SDK inside (as our users bundle it). */
 async function bundle(contender: Contender): Promise<{ file: string; bytes: number; gzipBytes: number }> {
   const result = await build({
@@ -80,39 +75,6 @@ async function bundle(contender: Contender): Promise<{ file: string; bytes: numb
   const file = fileURLToPath(new URL(`${contender}.cjs`, OUTPUT));
   await writeFile(file, code);
   return { file, bytes: code.byteLength, gzipBytes: gzipSync(code).byteLength };
-}
-
-const COLD_PROBE = `
-const started = performance.now();
-const { handler } = require(process.env.BENCH_BUNDLE);
-const loaded = performance.now();
-const context = { functionName: process.env.AWS_LAMBDA_FUNCTION_NAME, awsRequestId: 'cold', getRemainingTimeInMillis: () => 30000 };
-handler({ orderId: 'cold-' + process.pid + '-' + Date.now() }, context).then(() => {
-  process.stdout.write(JSON.stringify({ initMs: loaded - started, firstMs: performance.now() - loaded }));
-  process.exit(0);
-}, (error) => { console.error(error); process.exit(1); });`;
-
-function coldRun(file: string, env: Record<string, string>): Promise<ColdRun> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(COLD_NODE, ['-e', COLD_PROBE], {
-      env: { ...process.env, ...env, BENCH_BUNDLE: file },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk;
-    });
-    child.once('exit', (code) => {
-      const wallMs = performance.now() - started;
-      if (code !== 0) return reject(new Error(`cold run of ${file} failed: ${stderr}`));
-      resolve({ wallMs, ...(JSON.parse(stdout) as { initMs: number; firstMs: number }) });
-    });
-  });
 }
 
 type Invoke = (event: OrderEvent) => Promise<unknown>;
@@ -226,7 +188,7 @@ async function main(): Promise<void> {
     for (let run = -1; run < COLD_RUNS; run++) {
       const order = run % 2 === 0 ? CONTENDERS : [...CONTENDERS].reverse();
       for (const contender of order) {
-        const result = await coldRun(bundles[contender].file, {
+        const result = await coldRun(COLD_NODE, bundles[contender].file, {
           AWS_ENDPOINT_URL_DYNAMODB: endpoint.url,
           IDEMPOTENCY_TABLE: tables[contender],
         });
